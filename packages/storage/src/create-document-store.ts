@@ -1,0 +1,288 @@
+import { assertDocumentName } from './assert-document-name.ts';
+import { assertUpdate } from './assert-update.ts';
+import type { DocumentStore, StoredDocument } from './document-store.ts';
+import { createGroupCommit } from './group-commit.ts';
+import { compactLogEntries, mergeLogEntries } from './merge-log-entries.ts';
+import { createSerialQueue } from './serial-queue.ts';
+import type { LogEntry, LogStats, StorageBackend } from './storage-backend.ts';
+import { StorageError, toStorageError } from './storage-error.ts';
+
+export const DEFAULT_COMPACT_AFTER_ENTRIES = 500;
+export const DEFAULT_COMPACT_AFTER_BYTES = 4 * 1024 * 1024;
+
+/** What one compaction did, for metrics. */
+export interface CompactionInfo {
+  readonly docName: string;
+  /** True when the store started it because a threshold was passed. */
+  readonly automatic: boolean;
+  readonly entriesMerged: number;
+  readonly bytesBefore: number;
+  readonly bytesAfter: number;
+}
+
+export interface DocumentStoreOptions {
+  /**
+   * Compact a document in the background once its log holds more entries than this.
+   * Default 500; `Infinity` turns it off.
+   */
+  readonly compactAfterEntries?: number;
+  /**
+   * Compact a document in the background once its log has grown by more than this
+   * many bytes beyond its last merged state (so a large document is not rewritten
+   * on every append). Default 4 MiB; `Infinity` turns it off.
+   */
+  readonly compactAfterBytes?: number;
+  /** Receives failures of background compactions, which have no caller to reject. */
+  readonly onBackgroundError?: (error: StorageError) => void;
+  /** Called after every compaction that wrote a merged state. */
+  readonly onCompacted?: (info: CompactionInfo) => void;
+}
+
+/**
+ * The validating facade over a backend: checks names and updates, groups appends
+ * into batches, serialises writes and per-document compactions, and maps backend
+ * failures to StorageError codes.
+ */
+export function createDocumentStore(backend: StorageBackend, options: DocumentStoreOptions = {}): DocumentStore {
+  const compactAfterEntries = readThreshold(options, 'compactAfterEntries', DEFAULT_COMPACT_AFTER_ENTRIES);
+  const compactAfterBytes = readThreshold(options, 'compactAfterBytes', DEFAULT_COMPACT_AFTER_BYTES);
+  const { onBackgroundError, onCompacted } = options;
+
+  let closing: Promise<void> | undefined;
+  const inFlight = new Set<Promise<unknown>>();
+  const writes = createSerialQueue();
+  // Size of each document's last merged state: the byte threshold counts growth
+  // beyond it. Unknown after a restart, which costs at most one early compaction.
+  const mergedBytes = new Map<string, number>();
+  const compactionTails = new Map<string, Promise<void>>();
+  const automaticWaiting = new Set<string>();
+  // The running compaction of a document, flagged by any delete that overlaps it:
+  // writing its merged state afterwards would bring the deleted content back.
+  const runningCompactions = new Map<string, { overlapsDelete: boolean }>();
+
+  const groupCommit = createGroupCommit({
+    writes,
+    write: (entries) => backend.appendEntries(entries),
+    onWritten(stats) {
+      for (const [docName, size] of stats) {
+        if (exceedsThreshold(docName, size)) requestCompaction(docName);
+      }
+    },
+  });
+
+  function track<T>(promise: Promise<T>): Promise<T> {
+    inFlight.add(promise);
+    const forget = (): void => {
+      inFlight.delete(promise);
+    };
+    promise.then(forget, forget);
+    return promise;
+  }
+
+  function operation<T>(body: () => Promise<T>): Promise<T> {
+    if (closing !== undefined) {
+      return Promise.reject(new StorageError('ERR_STORAGE_NOT_OPEN', 'The document store is closed'));
+    }
+    return track(body());
+  }
+
+  function exceedsThreshold(docName: string, size: LogStats): boolean {
+    if (size.entryCount < 2) return false;
+    if (size.entryCount > compactAfterEntries) return true;
+    return size.storedBytes - (mergedBytes.get(docName) ?? 0) > compactAfterBytes;
+  }
+
+  function report(error: unknown): void {
+    if (onBackgroundError === undefined) return;
+    try {
+      onBackgroundError(toStorageError(error, 'ERR_STORAGE_WRITE_FAILED', 'Background compaction failed'));
+    } catch {
+      // A throwing listener must not turn into an unhandled rejection.
+    }
+  }
+
+  function requestCompaction(docName: string): void {
+    // One waiting compaction reads everything appended before it starts.
+    if (closing !== undefined || automaticWaiting.has(docName)) return;
+    automaticWaiting.add(docName);
+    const run = enqueueCompaction(docName, true, () => automaticWaiting.delete(docName));
+    void track(run.catch(report));
+  }
+
+  function enqueueCompaction(docName: string, automatic: boolean, onStart?: () => void): Promise<void> {
+    const previous = compactionTails.get(docName) ?? Promise.resolve();
+    // A compaction already queued still runs when close() begins: close waits for
+    // it, so a closed store never holds more entries than the threshold allows.
+    const run = previous.then(async () => {
+      onStart?.();
+      await compactNow(docName, automatic);
+    });
+    const tail = run.catch(() => undefined);
+    compactionTails.set(docName, tail);
+    void tail.then(() => {
+      if (compactionTails.get(docName) === tail) compactionTails.delete(docName);
+    });
+    return run;
+  }
+
+  async function compactNow(docName: string, automatic: boolean): Promise<void> {
+    const running = { overlapsDelete: false };
+    runningCompactions.set(docName, running);
+    try {
+      const entries = await readLog(docName);
+      const [only] = entries;
+      if (only === undefined) return;
+      if (entries.length === 1) {
+        // Already one entry: nothing to merge, but a corrupt one is still reported.
+        decode(docName, () => mergeLogEntries(entries));
+        mergedBytes.set(docName, only.update.byteLength);
+        return;
+      }
+      const merged = decode(docName, () => compactLogEntries(entries));
+      const written = await writes.run(async () => {
+        if (running.overlapsDelete) return false;
+        try {
+          await backend.replaceEntries(docName, entries, merged);
+        } catch (error) {
+          throw toStorageError(error, 'ERR_STORAGE_WRITE_FAILED', `Failed to compact "${docName}"`, docName);
+        }
+        return true;
+      });
+      if (!written) return;
+      mergedBytes.set(docName, merged.byteLength);
+      notifyCompacted({
+        docName,
+        automatic,
+        entriesMerged: entries.length,
+        bytesBefore: sumBytes(entries),
+        bytesAfter: merged.byteLength,
+      });
+    } finally {
+      runningCompactions.delete(docName);
+    }
+  }
+
+  function notifyCompacted(info: CompactionInfo): void {
+    try {
+      onCompacted?.(info);
+    } catch {
+      // Metrics must not fail a compaction that already succeeded.
+    }
+  }
+
+  function markDeleted(docName: string): void {
+    const running = runningCompactions.get(docName);
+    if (running !== undefined) running.overlapsDelete = true;
+  }
+
+  async function readLog(docName: string): Promise<LogEntry[]> {
+    try {
+      return await backend.readLog(docName);
+    } catch (error) {
+      throw toStorageError(error, 'ERR_STORAGE_READ_FAILED', `Failed to read "${docName}"`, docName);
+    }
+  }
+
+  return {
+    load(docName) {
+      return operation(async (): Promise<StoredDocument | null> => {
+        assertDocumentName(docName);
+        const entries = await readLog(docName);
+        if (entries.length === 0) return null;
+        const update = decode(docName, () => mergeLogEntries(entries));
+        return { update, entryCount: entries.length, storedBytes: sumBytes(entries) };
+      });
+    },
+
+    append(docName, update) {
+      return operation(async () => {
+        assertDocumentName(docName);
+        assertUpdate(update);
+        // A private copy: the caller may reuse its buffer before the batch is written.
+        await groupCommit.append(docName, new Uint8Array(update));
+      });
+    },
+
+    compact(docName) {
+      return operation(async () => {
+        assertDocumentName(docName);
+        await enqueueCompaction(docName, false);
+      });
+    },
+
+    list() {
+      return operation(async () => {
+        try {
+          return await backend.listDocuments();
+        } catch (error) {
+          throw toStorageError(error, 'ERR_STORAGE_READ_FAILED', 'Failed to list documents');
+        }
+      });
+    },
+
+    delete(docName) {
+      return operation(async () => {
+        assertDocumentName(docName);
+        // Appends issued before this call are written before the delete.
+        groupCommit.flush();
+        await writes.run(async () => {
+          // Flag both before and after: a compaction that began reading while the
+          // delete ran may have read entries the delete then removed.
+          markDeleted(docName);
+          try {
+            await backend.deleteDocument(docName);
+          } catch (error) {
+            throw toStorageError(error, 'ERR_STORAGE_WRITE_FAILED', `Failed to delete "${docName}"`, docName);
+          } finally {
+            markDeleted(docName);
+          }
+        });
+        mergedBytes.delete(docName);
+      });
+    },
+
+    close() {
+      closing ??= (async () => {
+        groupCommit.flush();
+        while (inFlight.size > 0) await Promise.allSettled([...inFlight]);
+        try {
+          await backend.close();
+        } catch (error) {
+          throw toStorageError(error, 'ERR_STORAGE_WRITE_FAILED', 'Failed to close the storage backend');
+        }
+      })();
+      return closing;
+    },
+  };
+}
+
+function decode(docName: string, merge: () => Uint8Array): Uint8Array {
+  try {
+    return merge();
+  } catch (error) {
+    throw new StorageError('ERR_STORAGE_CORRUPT', `Document "${docName}" has a stored entry that cannot be decoded`, {
+      cause: error,
+      docName,
+    });
+  }
+}
+
+function sumBytes(entries: readonly LogEntry[]): number {
+  let total = 0;
+  for (const entry of entries) total += entry.update.byteLength;
+  return total;
+}
+
+function readThreshold(
+  options: DocumentStoreOptions,
+  name: 'compactAfterEntries' | 'compactAfterBytes',
+  fallback: number,
+): number {
+  const value = options[name];
+  if (value === undefined) return fallback;
+  if (typeof value !== 'number') throw new TypeError(`${name} must be a number`);
+  if (value !== Infinity && !(Number.isSafeInteger(value) && value >= 1)) {
+    throw new RangeError(`${name} must be a positive integer or Infinity, got ${value}`);
+  }
+  return value;
+}

@@ -1,0 +1,37 @@
+/** What a store holds for one document. */
+export interface StoredDocument {
+  /** All stored updates merged into one Yjs update (V1 encoding). */
+  readonly update: Uint8Array;
+  /** How many log entries (appended updates plus merged states) were read. */
+  readonly entryCount: number;
+  /** Total bytes of those entries. */
+  readonly storedBytes: number;
+}
+
+export interface DocumentInfo {
+  readonly name: string;
+  readonly storedBytes: number;
+  /** Time of the last append or compaction. */
+  readonly updatedAt: Date;
+}
+
+/**
+ * Durable storage of Yjs documents as an append log per document.
+ *
+ * - `append` resolves only once the update is durably written; appends issued
+ *   in the same tick may share one write (group commit).
+ * - `load` returns null for a document that has never been written.
+ * - `compact` replaces the entries present when it starts with one merged
+ *   state, atomically; entries appended meanwhile are kept.
+ * - All methods reject with a StorageError (`ERR_STORAGE_NOT_OPEN`) after
+ *   `close()`, except `close()` itself: it waits for accepted work (appends,
+ *   compactions) and returns the same promise when called again.
+ */
+export interface DocumentStore {
+  load(docName: string): Promise<StoredDocument | null>;
+  append(docName: string, update: Uint8Array): Promise<void>;
+  compact(docName: string): Promise<void>;
+  list(): Promise<DocumentInfo[]>;
+  delete(docName: string): Promise<void>;
+  close(): Promise<void>;
+}

@@ -1,0 +1,11 @@
+export type { DocumentStore, DocumentInfo, StoredDocument } from './document-store.ts';
+export { StorageError, isStorageError } from './storage-error.ts';
+export type { StorageErrorCode, StorageErrorOptions } from './storage-error.ts';
+export type { StorageBackend, LogEntry, NewLogEntry, LogStats } from './storage-backend.ts';
+export {
+  createDocumentStore,
+  DEFAULT_COMPACT_AFTER_ENTRIES,
+  DEFAULT_COMPACT_AFTER_BYTES,
+} from './create-document-store.ts';
+export type { DocumentStoreOptions, CompactionInfo } from './create-document-store.ts';
+export { createMemoryBackend, createMemoryStore } from './memory-backend.ts';
