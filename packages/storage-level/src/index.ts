@@ -1,0 +1,4 @@
+export { createLevelStore } from './create-level-store.ts';
+export type { LevelStoreOptions } from './create-level-store.ts';
+export { openLevelBackend } from './open-level-backend.ts';
+export type { LevelBackendOptions } from './open-level-backend.ts';
