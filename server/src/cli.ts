@@ -1,0 +1,19 @@
+#!/usr/bin/env node
+import { CLI_USAGE, CliConfigError, readCliConfig } from './cli-config.ts';
+import { startServer } from './main.ts';
+
+// The CLI is the one place allowed to write to the terminal directly: usage
+// and start-up failures happen before (or instead of) a logger.
+try {
+  const config = readCliConfig(process.argv.slice(2), process.env);
+  if (config === 'help') {
+    process.stdout.write(CLI_USAGE);
+  } else {
+    await startServer(config);
+  }
+} catch (error) {
+  const message = error instanceof Error ? error.message : String(error);
+  process.stderr.write(`quire-server: ${message}\n`);
+  if (error instanceof CliConfigError) process.stderr.write(`\n${CLI_USAGE}`);
+  process.exitCode = 1;
+}

@@ -1,0 +1,54 @@
+import type { IncomingMessage, ServerResponse } from 'node:http';
+import type { DocumentStore } from '@quire/storage';
+import type { Logger } from './logger.ts';
+
+export interface HttpRoutesContext {
+  readonly store: DocumentStore;
+  readonly logger: Logger;
+  readonly isServing: () => boolean;
+}
+
+function sendJson(response: ServerResponse, status: number, body: unknown): void {
+  const text = JSON.stringify(body);
+  response.writeHead(status, {
+    'content-type': 'application/json; charset=utf-8',
+    'content-length': Buffer.byteLength(text),
+    'cache-control': 'no-store',
+  });
+  response.end(text);
+}
+
+/** Plain HTTP endpoints served beside the WebSocket upgrade. */
+export function createHttpHandler(context: HttpRoutesContext) {
+  return async (request: IncomingMessage, response: ServerResponse): Promise<void> => {
+    const { pathname } = new URL(request.url ?? '/', 'http://localhost');
+    if (request.method !== 'GET' && request.method !== 'HEAD') {
+      sendJson(response, 405, { error: 'method not allowed' });
+      return;
+    }
+    switch (pathname) {
+      case '/healthz':
+        if (context.isServing()) sendJson(response, 200, { status: 'ok' });
+        else sendJson(response, 503, { status: 'shutting down' });
+        return;
+      case '/api/documents': {
+        try {
+          const documents = await context.store.list();
+          sendJson(response, 200, {
+            documents: documents.map((document) => ({
+              name: document.name,
+              storedBytes: document.storedBytes,
+              updatedAt: document.updatedAt.toISOString(),
+            })),
+          });
+        } catch (error) {
+          context.logger.error({ err: error }, 'listing documents failed');
+          sendJson(response, 500, { error: 'storage unavailable' });
+        }
+        return;
+      }
+      default:
+        sendJson(response, 404, { error: 'not found' });
+    }
+  };
+}

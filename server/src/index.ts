@@ -1,0 +1,13 @@
+export { createSyncServer } from './sync-server.ts';
+export type { SyncServer } from './sync-server.ts';
+export { SYNC_SERVER_DEFAULTS } from './server-options.ts';
+export type { SyncServerOptions } from './server-options.ts';
+export { createLogger, createSilentLogger, LOG_LEVELS } from './logger.ts';
+export type { Logger, LogLevel } from './logger.ts';
+export { Room, STORAGE_ORIGIN } from './room.ts';
+export type { RoomState, TransactionOrigin } from './room.ts';
+export { RoomRegistry } from './room-registry.ts';
+export { Connection } from './connection.ts';
+export type { SocketLike } from './socket-like.ts';
+export { ServerError, closeCodeForError } from './server-error.ts';
+export type { ServerErrorCode } from './server-error.ts';

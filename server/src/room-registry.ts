@@ -1,0 +1,116 @@
+import type { CloseCode } from '@quire/protocol';
+import type { DocumentStore } from '@quire/storage';
+import type { Logger } from './logger.ts';
+import { Room } from './room.ts';
+
+export interface RoomRegistryOptions {
+  readonly store: DocumentStore;
+  readonly logger: Logger;
+  /** How long an empty room stays loaded, in case someone comes back. */
+  readonly roomIdleMs: number;
+}
+
+/**
+ * The open documents. A room is created on first use and unloaded (after its
+ * writes are flushed) once it has been empty for `roomIdleMs`, so memory
+ * follows active documents.
+ */
+export class RoomRegistry {
+  private readonly rooms = new Map<string, Room>();
+  private readonly idleTimers = new Map<Room, NodeJS.Timeout>();
+  private readonly unloading = new Set<Promise<void>>();
+  private readonly options: RoomRegistryOptions;
+
+  constructor(options: RoomRegistryOptions) {
+    this.options = options;
+  }
+
+  get size(): number {
+    return this.rooms.size;
+  }
+
+  get(docName: string): Room | undefined {
+    return this.rooms.get(docName);
+  }
+
+  values(): IterableIterator<Room> {
+    return this.rooms.values();
+  }
+
+  /** The room for `docName`, created and loading if it was not open. */
+  acquire(docName: string): Room {
+    let room = this.rooms.get(docName);
+    if (room === undefined) {
+      room = new Room({
+        docName,
+        store: this.options.store,
+        logger: this.options.logger,
+        onFailed: (failed) => this.forget(failed),
+      });
+      this.rooms.set(docName, room);
+    }
+    this.cancelIdleTimer(room);
+    return room;
+  }
+
+  /** Called after a connection left `room`; starts the idle countdown when it is empty. */
+  release(room: Room): void {
+    if (!room.isEmpty) return;
+    if (this.rooms.get(room.docName) !== room) {
+      // A failed room was already forgotten; it only waited for its sockets.
+      room.destroy();
+      return;
+    }
+    this.cancelIdleTimer(room);
+    const timer = setTimeout(() => {
+      this.idleTimers.delete(room);
+      this.track(this.unload(room));
+    }, this.options.roomIdleMs);
+    timer.unref();
+    this.idleTimers.set(room, timer);
+  }
+
+  private async unload(room: Room): Promise<void> {
+    await room.flush();
+    // Someone may have joined while the writes were flushing; the room stays.
+    if (!room.isEmpty || this.rooms.get(room.docName) !== room) return;
+    this.rooms.delete(room.docName);
+    room.destroy();
+    this.options.logger.debug({ docName: room.docName }, 'room unloaded');
+  }
+
+  private forget(room: Room): void {
+    this.cancelIdleTimer(room);
+    if (this.rooms.get(room.docName) === room) this.rooms.delete(room.docName);
+    if (room.isEmpty) room.destroy();
+  }
+
+  private cancelIdleTimer(room: Room): void {
+    const timer = this.idleTimers.get(room);
+    if (timer === undefined) return;
+    clearTimeout(timer);
+    this.idleTimers.delete(room);
+  }
+
+  private track(work: Promise<void>): void {
+    this.unloading.add(work);
+    const settle = (): void => {
+      this.unloading.delete(work);
+    };
+    work.then(settle, (error: unknown) => {
+      settle();
+      this.options.logger.error({ err: error }, 'room unload failed');
+    });
+  }
+
+  /** Closes every connection with `closeCode`, flushes every room and unloads it. */
+  async closeAll(closeCode: CloseCode): Promise<void> {
+    for (const timer of this.idleTimers.values()) clearTimeout(timer);
+    this.idleTimers.clear();
+    const rooms = [...this.rooms.values()];
+    this.rooms.clear();
+    for (const room of rooms) room.closeAll(closeCode);
+    await Promise.all([...rooms.map((room) => room.flush()), ...this.unloading]);
+    for (const room of rooms) room.destroy();
+  }
+}

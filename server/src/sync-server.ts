@@ -1,0 +1,93 @@
+import { createServer, type Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { CLOSE_GOING_AWAY } from '@quire/protocol';
+import { createHttpHandler } from './http-routes.ts';
+import { createSilentLogger } from './logger.ts';
+import { RoomRegistry } from './room-registry.ts';
+import { SYNC_SERVER_DEFAULTS, type ResolvedSyncServerOptions, type SyncServerOptions } from './server-options.ts';
+import { WsTransport } from './transport/ws-transport.ts';
+
+export interface SyncServer {
+  readonly host: string;
+  readonly port: number;
+  /** `ws://host:port` — append `/<documentName>` to connect. */
+  readonly url: string;
+  readonly rooms: RoomRegistry;
+  /** Open WebSocket connections. */
+  readonly connectionCount: number;
+  /**
+   * Stops accepting, closes every socket with 1001 (going away), flushes and
+   * unloads every document, then closes the store.
+   */
+  close(): Promise<void>;
+}
+
+const SOCKET_CLOSE_GRACE_MS = 2_000;
+
+function resolveOptions(options: SyncServerOptions): ResolvedSyncServerOptions {
+  const resolved = { ...SYNC_SERVER_DEFAULTS, logger: createSilentLogger(), ...options };
+  for (const key of ['maxMessageBytes', 'maxBufferedBytes', 'maxQueuedMessages', 'roomIdleMs', 'keepAliveIntervalMs'] as const) {
+    const value = resolved[key];
+    if (!Number.isInteger(value) || value < 0) throw new RangeError(`${key} must be a non-negative integer`);
+  }
+  if (!resolved.pathPrefix.startsWith('/')) throw new RangeError('pathPrefix must start with "/"');
+  return resolved;
+}
+
+/** Starts a sync server and resolves once it is listening. */
+export async function createSyncServer(options: SyncServerOptions): Promise<SyncServer> {
+  const resolved = resolveOptions(options);
+  const { logger, store } = resolved;
+  const registry = new RoomRegistry({ store, logger, roomIdleMs: resolved.roomIdleMs });
+  const transport = new WsTransport({ registry, logger, options: resolved });
+  let serving = true;
+
+  const handleHttp = createHttpHandler({ store, logger, isServing: () => serving });
+  const httpServer: Server = createServer((request, response) => {
+    handleHttp(request, response).catch((error: unknown) => {
+      logger.error({ err: error }, 'http handler failed');
+      if (!response.headersSent) response.writeHead(500);
+      response.end();
+    });
+  });
+  httpServer.on('upgrade', (request, socket, head) => transport.handleUpgrade(request, socket, head));
+  httpServer.on('clientError', (_error, socket) => {
+    if (socket.writable) socket.end('HTTP/1.1 400 Bad Request\r\nConnection: close\r\n\r\n');
+    else socket.destroy();
+  });
+
+  await new Promise<void>((resolve, reject) => {
+    httpServer.once('error', reject);
+    httpServer.listen(resolved.port, resolved.host, () => {
+      httpServer.off('error', reject);
+      resolve();
+    });
+  });
+  const address = httpServer.address() as AddressInfo;
+  const host = resolved.host;
+  logger.info({ host, port: address.port }, 'quire sync server listening');
+
+  let closing: Promise<void> | undefined;
+  const close = async (): Promise<void> => {
+    serving = false;
+    transport.stopAccepting();
+    const httpClosed = new Promise<void>((resolve) => httpServer.close(() => resolve()));
+    await registry.closeAll(CLOSE_GOING_AWAY);
+    await transport.waitForSockets(SOCKET_CLOSE_GRACE_MS);
+    httpServer.closeAllConnections();
+    await httpClosed;
+    await store.close();
+    logger.info('quire sync server closed');
+  };
+
+  return {
+    host,
+    port: address.port,
+    url: `ws://${host.includes(':') ? `[${host}]` : host}:${address.port}`,
+    rooms: registry,
+    get connectionCount() {
+      return transport.connectionCount;
+    },
+    close: () => (closing ??= close()),
+  };
+}

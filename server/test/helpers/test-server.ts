@@ -1,0 +1,19 @@
+import { createMemoryStore, type DocumentStore } from '@quire/storage';
+import { createSyncServer, type SyncServer, type SyncServerOptions } from '../../src/index.ts';
+
+const running = new Set<SyncServer>();
+
+/** An in-process server on 127.0.0.1, port 0, over the memory store unless one is given. */
+export async function startTestServer(
+  options: Partial<SyncServerOptions> & { store?: DocumentStore } = {},
+): Promise<SyncServer> {
+  const server = await createSyncServer({ host: '127.0.0.1', port: 0, store: createMemoryStore(), ...options });
+  running.add(server);
+  return server;
+}
+
+export async function closeTestServers(): Promise<void> {
+  const servers = [...running];
+  running.clear();
+  await Promise.all(servers.map((server) => server.close()));
+}

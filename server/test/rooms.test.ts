@@ -1,0 +1,107 @@
+import { afterEach, describe, expect, it, vi } from 'vitest';
+import * as Y from 'yjs';
+import { createMemoryStore, type DocumentStore, type StoredDocument } from '@quire/storage';
+import { CLOSE_INTERNAL_ERROR, encodeSyncStep1, encodeSyncUpdate } from '@quire/protocol';
+import { closeTestServers, startTestServer } from './helpers/test-server.ts';
+import { RawClient } from './helpers/raw-client.ts';
+import { connectStockClient, destroyStockClients, waitForSynced } from './helpers/stock-client.ts';
+
+afterEach(async () => {
+  destroyStockClients();
+  await closeTestServers();
+});
+
+/** A store whose loads wait until the test releases them. */
+function createGatedStore(inner: DocumentStore): DocumentStore & { release(): void; fail(error: Error): void } {
+  let open!: () => void;
+  let refuse!: (error: Error) => void;
+  const gate = new Promise<void>((resolve, reject) => {
+    open = resolve;
+    refuse = reject;
+  });
+  gate.catch(() => undefined);
+  return {
+    load: async (docName: string): Promise<StoredDocument | null> => {
+      await gate;
+      return inner.load(docName);
+    },
+    append: (docName, update) => inner.append(docName, update),
+    compact: (docName) => inner.compact(docName),
+    list: () => inner.list(),
+    delete: (docName) => inner.delete(docName),
+    close: () => inner.close(),
+    release: () => open(),
+    fail: (error) => refuse(error),
+  };
+}
+
+function updateSetting(key: string, value: number, base?: Y.Doc): Uint8Array {
+  const doc = base ?? new Y.Doc();
+  const before = Y.encodeStateVector(doc);
+  doc.getMap('map').set(key, value);
+  return Y.encodeStateAsUpdate(doc, before);
+}
+
+describe('rooms', () => {
+  it('unloads a room after its last connection left and the idle time passed, keeping its data', async () => {
+    const store = createMemoryStore();
+    const server = await startTestServer({ store, roomIdleMs: 20 });
+    const client = connectStockClient(server.url, 'idle');
+    await waitForSynced(client);
+    client.doc.getText('text').insert(0, 'kept');
+    await vi.waitFor(() => expect(server.rooms.get('idle')?.doc.getText('text').toString()).toBe('kept'));
+    client.destroy();
+    await vi.waitFor(() => expect(server.rooms.size).toBe(0));
+
+    const stored = await store.load('idle');
+    const reloaded = new Y.Doc();
+    Y.applyUpdate(reloaded, stored!.update);
+    expect(reloaded.getText('text').toString()).toBe('kept');
+  });
+
+  it('keeps a room whose client comes back within the idle time', async () => {
+    const server = await startTestServer({ roomIdleMs: 60_000 });
+    const first = connectStockClient(server.url, 'back');
+    await waitForSynced(first);
+    const room = server.rooms.get('back');
+    first.destroy();
+    await vi.waitFor(() => expect(room?.connections.size).toBe(0));
+    const second = connectStockClient(server.url, 'back');
+    await waitForSynced(second);
+    expect(server.rooms.get('back')).toBe(room);
+  });
+
+  it('holds messages that arrive while the document loads and applies them in order', async () => {
+    const gated = createGatedStore(createMemoryStore());
+    const server = await startTestServer({ store: gated });
+    const client = new RawClient(`${server.url}/slow`);
+    await client.opened;
+    const writer = new Y.Doc();
+    for (let index = 0; index < 20; index++) {
+      client.send(encodeSyncUpdate(updateSetting('counter', index, writer)));
+    }
+    client.send(encodeSyncStep1(new Uint8Array([0])));
+    await vi.waitFor(() => expect(server.rooms.get('slow')?.connections.values().next().value?.pendingMessages.length).toBe(21));
+    gated.release();
+    await client.next('sync-step-1');
+    const reply = await client.next('sync-step-2');
+    const doc = new Y.Doc();
+    Y.applyUpdate(doc, reply.update);
+    // The last write wins only if the queued updates were applied in order.
+    expect(doc.getMap('map').get('counter')).toBe(19);
+    client.close();
+  });
+
+  it('closes clients with 1011 and serves nothing when a document fails to load', async () => {
+    const gated = createGatedStore(createMemoryStore());
+    const server = await startTestServer({ store: gated });
+    const client = new RawClient(`${server.url}/broken`);
+    await client.opened;
+    client.send(encodeSyncUpdate(updateSetting('k', 1)));
+    gated.fail(new Error('disk on fire'));
+    const closed = await client.closed;
+    expect(closed.code).toBe(CLOSE_INTERNAL_ERROR.code);
+    expect(client.received.some((message) => message.type === 'sync-step-1')).toBe(false);
+    await vi.waitFor(() => expect(server.rooms.size).toBe(0));
+  });
+});
