@@ -1,0 +1,322 @@
+import * as Y from 'yjs';
+import { Awareness } from 'y-protocols/awareness';
+import {
+  CLOSE_BAD_MESSAGE,
+  CLOSE_NORMAL,
+  QUIRE_SUBPROTOCOL,
+  decodeMessage,
+  encodePing,
+  encodeStateless,
+  encodeSyncStep1,
+  encodeSyncUpdate,
+} from '@quire/protocol';
+import {
+  encodeAnnouncement,
+  encodeDeparture,
+  encodeOutgoingChanges,
+  forgetRemoteStates,
+  type AwarenessChanges,
+} from './awareness-messages.ts';
+import { decideAfterClose, type CloseDecision } from './close-decision.ts';
+import { handleServerMessage, type ServerMessageContext } from './handle-server-message.ts';
+import { Heartbeat } from './heartbeat.ts';
+import type { CloseCause, ServerErrorInfo } from './provider-events.ts';
+import { resolveProviderOptions, type QuireProviderOptions, type ResolvedProviderOptions } from './provider-options.ts';
+import { ProviderSocket } from './provider-socket.ts';
+import { ProviderState } from './provider-state.ts';
+import { ReconnectScheduler } from './reconnect-scheduler.ts';
+import { unexpectedCase } from './unexpected-case.ts';
+import { UnsavedChanges } from './unsaved-changes.ts';
+import { watchConnectivity } from './watch-connectivity.ts';
+
+const RECONNECT: CloseDecision = { kind: 'reconnect' };
+const STOP: CloseDecision = { kind: 'stop' };
+
+/**
+ * Keeps a Y.Doc and its awareness in sync with a Quire (or any y-websocket)
+ * server: reconnects with jittered backoff across one or more servers,
+ * resumes by state vectors, and counts local changes the server has not yet
+ * confirmed as stored.
+ */
+export class QuireProvider extends ProviderState {
+  readonly doc: Y.Doc;
+  readonly awareness: Awareness;
+  readonly documentName: string;
+  /** One document URL per server, in failover order. */
+  readonly urls: readonly string[];
+  private readonly settings: ResolvedProviderOptions;
+  private readonly ownsAwareness: boolean;
+  private readonly unsaved = new UnsavedChanges();
+  private readonly scheduler: ReconnectScheduler;
+  private readonly heartbeat: Heartbeat;
+  private readonly stopWatching: () => void;
+  private readonly messageContext: ServerMessageContext;
+  private socket: ProviderSocket | null = null;
+  /** Whether this connection answered the server's step 1; updates wait for it (see handleDocumentUpdate). */
+  private answeredServer = false;
+  private shouldConnect = false;
+  private destroyed = false;
+  private badMessageStreak = 0;
+
+  constructor(options: QuireProviderOptions) {
+    super();
+    const settings = resolveProviderOptions(options);
+    this.settings = settings;
+    this.doc = options.doc;
+    this.documentName = options.document;
+    this.urls = settings.urls;
+    this.ownsAwareness = options.awareness === undefined;
+    this.awareness = options.awareness ?? new Awareness(this.doc);
+    this.scheduler = new ReconnectScheduler({
+      urls: settings.urls,
+      minDelayMs: settings.minBackoffMs,
+      maxDelayMs: settings.maxBackoffMs,
+      random: settings.random,
+      attempt: () => {
+        if (this.shouldConnect && this.socket === null) this.openSocket();
+      },
+    });
+    this.heartbeat = new Heartbeat({
+      intervalMs: settings.heartbeatIntervalMs,
+      timeoutMs: settings.messageTimeoutMs,
+      now: () => Date.now(),
+      sendPing: (id) => this.send(encodePing(id)),
+      onDead: () => this.closeLocally('timeout', RECONNECT),
+    });
+    this.messageContext = this.createMessageContext();
+    // Content the doc already holds may be missing on the server; it counts
+    // as one unsaved change until a step 2 that carries it is acknowledged.
+    if (this.doc.store.clients.size > 0) this.unsaved.addLocalUpdate();
+    this.doc.on('update', this.handleDocumentUpdate);
+    this.awareness.on('update', this.handleAwarenessUpdate);
+    this.stopWatching = watchConnectivity({
+      onlineTarget: settings.onlineTarget,
+      visibilityTarget: settings.visibilityTarget,
+      longHiddenMs: settings.longHiddenMs,
+      now: () => Date.now(),
+      onOnline: () => this.scheduler.hurry(),
+      onVisibleAfterLongHidden: () => this.wake(),
+    });
+    if (settings.connect) this.connect();
+  }
+
+  /** Local updates not yet acknowledged as durably stored. Only `saved` acknowledgements bring it down. */
+  get unsavedChanges(): number {
+    return this.unsaved.count;
+  }
+
+  /** The document URL in use, or to be tried next. */
+  get url(): string {
+    return this.scheduler.url;
+  }
+
+  /** Starts connecting, at once, skipping any pending backoff. */
+  connect(): void {
+    if (this.destroyed) throw new TypeError('connect() after destroy()');
+    this.shouldConnect = true;
+    if (this.socket !== null) return;
+    this.scheduler.cancel();
+    this.openSocket();
+  }
+
+  /** Closes the connection and stops retrying until `connect()`. Unsaved changes stay counted. */
+  disconnect(): void {
+    this.shouldConnect = false;
+    this.scheduler.cancel();
+    if (this.socket === null) {
+      this.setStatus('disconnected');
+      return;
+    }
+    this.send(encodeDeparture(this.awareness));
+    this.closeLocally('disconnect', STOP);
+  }
+
+  /** Disconnects and releases every listener and timer; an awareness the provider created is destroyed too. */
+  override destroy(): void {
+    if (this.destroyed) return;
+    // Marked first, so a listener cannot connect again while the last events go out.
+    this.destroyed = true;
+    try {
+      this.disconnect();
+    } finally {
+      this.stopWatching();
+      this.doc.off('update', this.handleDocumentUpdate);
+      this.awareness.off('update', this.handleAwarenessUpdate);
+      if (this.ownsAwareness) this.awareness.destroy();
+      super.destroy();
+    }
+  }
+
+  /** Sends an app-defined payload to the document's other quire.v1 connections; false when it cannot go out now. */
+  sendStateless(payload: string): boolean {
+    if (this.socket === null || !this.socket.extensions || this.status !== 'connected') return false;
+    return this.send(encodeStateless(payload));
+  }
+
+  private send(message: Uint8Array): boolean {
+    return this.socket?.send(message) ?? false;
+  }
+
+  /** What handling a server message may touch: a narrow view instead of public internals. */
+  private createMessageContext(): ServerMessageContext {
+    const socketOf = (): ProviderSocket | null => this.socket;
+    return {
+      doc: this.doc,
+      awareness: this.awareness,
+      origin: this,
+      get extensions() {
+        return socketOf()?.extensions ?? false;
+      },
+      send: (message) => this.send(message),
+      step2Sent: () => {
+        this.answeredServer = true;
+        this.unsaved.step2Sent();
+      },
+      synced: () => {
+        // A connection that synced did useful work: the next failure starts from the smallest window.
+        this.scheduler.succeeded();
+        this.setSynced(true);
+      },
+      extensionsConfirmed: () => this.setSavedSupported(true),
+      acknowledged: (count) => {
+        this.badMessageStreak = 0;
+        if (this.unsaved.acknowledge(count)) this.emit('unsaved-changes', [this.unsaved.count]);
+      },
+      stateless: (payload) => this.emit('stateless', [payload]),
+      serverError: (error) => {
+        if (this.socket !== null) this.socket.serverError = error;
+        this.setLastServerError(error);
+      },
+      permissionDenied: (reason) => this.closeLocally('permission-denied', { kind: 'permission-denied', reason }),
+    };
+  }
+
+  private openSocket(): void {
+    const url = this.scheduler.url;
+    const protocols = this.settings.extensions ? [QUIRE_SUBPROTOCOL] : [];
+    let socket: ProviderSocket;
+    try {
+      socket = ProviderSocket.open(this.settings.WebSocketPolyfill, url, protocols, {
+        onOpen: () => this.handleOpen(),
+        onMessage: (bytes) => this.handleMessage(bytes),
+        onError: (error) => this.emit('connection-error', [{ url, error }]),
+        onClose: (code, reason) => this.handleRemoteClose(code, reason),
+      });
+    } catch (error) {
+      this.emit('connection-error', [{ url, error }]);
+      this.settle(url, 'remote', 1006, '', null, RECONNECT);
+      return;
+    }
+    this.socket = socket;
+    // An opening handshake can hang too (a stopped server's kernel still accepts
+    // the TCP connection); the same window of silence abandons it.
+    this.heartbeat.start(false);
+    this.setStatus('connecting');
+  }
+
+  private handleOpen(): void {
+    const extensions = this.socket?.extensions ?? false;
+    this.answeredServer = false;
+    this.unsaved.startConnection(extensions);
+    this.setSavedSupported(false);
+    this.heartbeat.start(extensions);
+    this.send(encodeSyncStep1(Y.encodeStateVector(this.doc)));
+    const announcement = encodeAnnouncement(this.awareness);
+    if (announcement !== null) this.send(announcement);
+    this.setStatus('connected');
+  }
+
+  private handleMessage(bytes: Uint8Array): void {
+    const url = this.scheduler.url;
+    this.heartbeat.received();
+    try {
+      const result = decodeMessage(bytes);
+      if (!result.ok) throw result.error;
+      handleServerMessage(this.messageContext, result.message);
+    } catch (error) {
+      if (this.socket === null) return;
+      this.emit('connection-error', [{ url, error }]);
+      this.closeLocally('invalid-message', RECONNECT);
+    }
+  }
+
+  private handleRemoteClose(code: number, reason: string): void {
+    const socket = this.socket;
+    if (socket === null) return;
+    this.releaseSocket();
+    const { serverError } = socket;
+    this.badMessageStreak = (serverError?.code ?? code) === CLOSE_BAD_MESSAGE.code ? this.badMessageStreak + 1 : 0;
+    const decision = decideAfterClose({ code, reason, serverError, badMessageStreak: this.badMessageStreak });
+    this.settle(socket.url, 'remote', code, reason, serverError, decision);
+  }
+
+  private readonly handleDocumentUpdate = (update: Uint8Array, origin: unknown): void => {
+    if (origin === this) return;
+    const id = this.unsaved.addLocalUpdate();
+    // Until the step 2 answering the server's step 1 went out, an update may build on
+    // content the server lacks (edits made offline, or seen on another server); Yjs would
+    // hold it back as pending. That step 2 carries it anyway, so nothing is sent before.
+    if (this.status === 'connected' && this.answeredServer && this.send(encodeSyncUpdate(update))) {
+      this.unsaved.updateSent(id);
+    }
+    this.emit('unsaved-changes', [this.unsaved.count]);
+  };
+
+  private readonly handleAwarenessUpdate = (changes: AwarenessChanges, origin: unknown): void => {
+    if (this.status !== 'connected') return;
+    const message = encodeOutgoingChanges(this.awareness, changes, origin, this);
+    if (message !== null) this.send(message);
+  };
+
+  /** Ends the current connection by this side's decision. */
+  private closeLocally(cause: Exclude<CloseCause, 'remote'>, decision: CloseDecision): void {
+    const socket = this.socket;
+    if (socket === null) return;
+    this.releaseSocket();
+    socket.close(cause === 'timeout' ? 'terminate' : 'graceful');
+    this.settle(socket.url, cause, CLOSE_NORMAL.code, '', socket.serverError, decision);
+  }
+
+  /** Forgets the current socket; no handler of it runs again. */
+  private releaseSocket(): void {
+    this.socket?.release();
+    this.socket = null;
+    this.heartbeat.stop();
+    forgetRemoteStates(this.awareness, this);
+  }
+
+  /** Acts on a decision about an ended connection: state first, events last, so listeners may call connect(). */
+  private settle(
+    url: string,
+    cause: CloseCause,
+    code: number,
+    reason: string,
+    serverError: ServerErrorInfo | null,
+    decision: CloseDecision,
+  ): void {
+    let reconnectDelayMs: number | null = null;
+    switch (decision.kind) {
+      case 'reconnect':
+        // Waking from a long sleep is not the server's fault: same server, no waiting.
+        reconnectDelayMs = cause === 'wake' ? this.scheduler.immediately() : this.scheduler.afterFailure();
+        break;
+      case 'stop':
+      case 'permission-denied':
+        this.shouldConnect = false;
+        this.scheduler.cancel();
+        break;
+      default:
+        unexpectedCase(decision);
+    }
+    this.setSynced(false);
+    this.setStatus(reconnectDelayMs === null ? 'disconnected' : 'connecting');
+    this.emit('connection-close', [{ url, cause, code, reason, serverError, reconnectDelayMs }]);
+    if (decision.kind === 'permission-denied') this.emit('permission-denied', [{ url, reason: decision.reason }]);
+  }
+
+  private wake(): void {
+    if (!this.shouldConnect) return;
+    if (this.scheduler.pending) this.scheduler.hurry();
+    else if (this.status === 'connected') this.closeLocally('wake', RECONNECT);
+  }
+}

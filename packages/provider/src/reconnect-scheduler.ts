@@ -1,0 +1,71 @@
+import { Backoff } from './backoff.ts';
+
+export interface ReconnectSchedulerOptions {
+  readonly urls: readonly string[];
+  readonly minDelayMs: number;
+  readonly maxDelayMs: number;
+  readonly random: () => number;
+  /** Runs when a scheduled attempt is due. */
+  readonly attempt: () => void;
+}
+
+/**
+ * When and where the next connection attempt goes: jittered exponential
+ * backoff between attempts, and round robin over the server URLs, moving on
+ * after every failure so a dead server costs one attempt per round.
+ */
+export class ReconnectScheduler {
+  private readonly backoff: Backoff;
+  private timer: ReturnType<typeof setTimeout> | undefined;
+  private urlIndex = 0;
+
+  constructor(private readonly options: ReconnectSchedulerOptions) {
+    const { minDelayMs, maxDelayMs, random } = options;
+    this.backoff = new Backoff({ minDelayMs, maxDelayMs, random });
+  }
+
+  get url(): string {
+    return this.options.urls[this.urlIndex] as string;
+  }
+
+  get pending(): boolean {
+    return this.timer !== undefined;
+  }
+
+  /** After a failure: the next server, after a backoff delay. Returns the delay. */
+  afterFailure(): number {
+    this.urlIndex = (this.urlIndex + 1) % this.options.urls.length;
+    return this.schedule(this.backoff.next());
+  }
+
+  /** Not the server's fault (the page woke up): the same server, at once. */
+  immediately(): number {
+    return this.schedule(0);
+  }
+
+  /** The connection did useful work: the next failure waits the shortest window again. */
+  succeeded(): void {
+    this.backoff.reset();
+  }
+
+  /** Runs a pending attempt now instead of waiting out its delay. */
+  hurry(): void {
+    if (this.timer === undefined) return;
+    this.cancel();
+    this.options.attempt();
+  }
+
+  cancel(): void {
+    if (this.timer !== undefined) clearTimeout(this.timer);
+    this.timer = undefined;
+  }
+
+  private schedule(delay: number): number {
+    this.cancel();
+    this.timer = setTimeout(() => {
+      this.timer = undefined;
+      this.options.attempt();
+    }, delay);
+    return delay;
+  }
+}
