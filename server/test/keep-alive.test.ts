@@ -1,10 +1,23 @@
-import { afterEach, describe, expect, it, vi } from 'vitest';
+import { afterAll, afterEach, beforeAll, describe, expect, it, vi } from 'vitest';
 import { createTempDir, killServerProcesses, removeTempDirs, startServerProcess } from '@quire/test-utils';
-import { connectStockClient, destroyStockClients, waitForSynced, type StockClient } from './helpers/stock-client.ts';
+import type { StockClient } from './helpers/stock-client.ts';
+
+// lib0 reads the clock through `Date.now` captured when lib0/time is first
+// evaluated, so the fake clock must be installed before the stock client is
+// imported; otherwise the client's 30 s timeout and its awareness renewal
+// would run on real time and the test would prove nothing.
+let stock: typeof import('./helpers/stock-client.ts');
+beforeAll(async () => {
+  vi.useFakeTimers({ toFake: ['setInterval', 'clearInterval', 'Date'] });
+  stock = await import('./helpers/stock-client.ts');
+});
+
+afterAll(() => {
+  vi.useRealTimers();
+});
 
 afterEach(async () => {
-  vi.useRealTimers();
-  destroyStockClients();
+  stock.destroyStockClients();
   await killServerProcesses();
   await removeTempDirs();
 });
@@ -35,9 +48,8 @@ async function runClientMinutes(client: StockClient, minutes: number, stepMs: nu
 describe('a stock client alone on a document keeps one connection', () => {
   it('stays connected through its own awareness renewals echoed by the server', async () => {
     const server = await startServerProcess({ dataDir: await createTempDir(), args: ['--keep-alive-ms', '0'] });
-    vi.useFakeTimers({ toFake: ['setInterval', 'clearInterval', 'Date'] });
-    const client = connectStockClient(server.url, 'alone');
-    await waitForSynced(client);
+    const client = stock.connectStockClient(server.url, 'alone');
+    await stock.waitForSynced(client);
     const statuses: string[] = [];
     client.provider.on('status', ({ status }: { status: string }) => statuses.push(status));
     const firstSocket = client.provider.ws;
@@ -53,10 +65,9 @@ describe('a stock client alone on a document keeps one connection', () => {
 
   it('stays connected through the server keep-alive when the client announces no awareness', async () => {
     const server = await startServerProcess({ dataDir: await createTempDir(), args: ['--keep-alive-ms', '50'] });
-    vi.useFakeTimers({ toFake: ['setInterval', 'clearInterval', 'Date'] });
-    const client = connectStockClient(server.url, 'silent');
+    const client = stock.connectStockClient(server.url, 'silent');
     client.provider.awareness.setLocalState(null);
-    await waitForSynced(client);
+    await stock.waitForSynced(client);
     const statuses: string[] = [];
     client.provider.on('status', ({ status }: { status: string }) => statuses.push(status));
     const firstSocket = client.provider.ws;

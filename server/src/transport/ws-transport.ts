@@ -82,7 +82,11 @@ export class WsTransport {
       rejectUpgrade(socket, 503, 'Service Unavailable', 'server is shutting down');
       return;
     }
-    const { pathname } = new URL(request.url ?? '/', 'http://localhost');
+    // The raw request path, not a WHATWG-normalised one: normalising would fold
+    // "a/../b" into "b" and let two spellings address one document.
+    const target = request.url ?? '/';
+    const queryStart = target.indexOf('?');
+    const pathname = queryStart === -1 ? target : target.slice(0, queryStart);
     const name = parseDocumentPath(pathname, this.context.options.pathPrefix);
     if (!name.ok) {
       rejectUpgrade(socket, 400, 'Bad Request', `invalid document name: ${name.problem}`);
