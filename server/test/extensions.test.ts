@@ -3,27 +3,15 @@ import * as Y from 'yjs';
 import { encodePing, encodeStateless, encodeSyncUpdate, QUIRE_SUBPROTOCOL } from '@quire/protocol';
 import { createMemoryStore } from '@quire/storage';
 import { closeTestServers, startTestServer } from './helpers/test-server.ts';
-import { RawClient } from './helpers/raw-client.ts';
+import { openRawClient, roundTrip, type RawClient } from './helpers/raw-client.ts';
 import type { SyncServer } from '../src/index.ts';
 
 afterEach(async () => {
   await closeTestServers();
 });
 
-async function openRaw(server: SyncServer, docName: string, protocols: string[] = []): Promise<RawClient> {
-  const client = new RawClient(`${server.url}/${docName}`, protocols);
-  await client.opened;
-  await client.next('sync-step-1');
-  return client;
-}
-
-/** A WebSocket-level ping and its pong: everything the server sent before the pong has arrived. */
-function roundTrip(client: RawClient): Promise<void> {
-  return new Promise((resolve) => {
-    client.socket.once('pong', () => resolve());
-    client.socket.ping();
-  });
-}
+const openRaw = (server: SyncServer, docName: string, protocols: string[] = []): Promise<RawClient> =>
+  openRawClient(server.url, docName, protocols);
 
 function textUpdate(text: string): Uint8Array {
   const doc = new Y.Doc();

@@ -9,7 +9,7 @@ import {
   QUIRE_SUBPROTOCOL,
 } from '@quire/protocol';
 import { closeTestServers, startTestServer } from './helpers/test-server.ts';
-import { RawClient } from './helpers/raw-client.ts';
+import { openRawClient, RawClient } from './helpers/raw-client.ts';
 import { connectStockClient, destroyStockClients, waitForConvergence, waitForSynced } from './helpers/stock-client.ts';
 import type { SyncServer } from '../src/index.ts';
 
@@ -24,12 +24,8 @@ function validUpdate(text: string): Uint8Array {
   return Y.encodeStateAsUpdate(doc);
 }
 
-async function openRaw(server: SyncServer, docName: string, protocols: string[] = []): Promise<RawClient> {
-  const client = new RawClient(`${server.url}/${docName}`, protocols);
-  await client.opened;
-  await client.next('sync-step-1');
-  return client;
-}
+const openRaw = (server: SyncServer, docName: string, protocols: string[] = []): Promise<RawClient> =>
+  openRawClient(server.url, docName, protocols);
 
 /** A well-behaved pair on another document, to show the server still serves. */
 async function assertOthersUnaffected(server: SyncServer): Promise<void> {

@@ -59,3 +59,19 @@ export class RawClient {
     this.socket.close();
   }
 }
+
+/** Opens a raw client on `docName` and waits for the server's opening sync step 1. */
+export async function openRawClient(serverUrl: string, docName: string, protocols: string[] = []): Promise<RawClient> {
+  const client = new RawClient(`${serverUrl}/${docName}`, protocols);
+  await client.opened;
+  await client.next('sync-step-1');
+  return client;
+}
+
+/** A WebSocket-level ping and its pong: everything the server sent before the pong has arrived. */
+export function roundTrip(client: RawClient): Promise<void> {
+  return new Promise((resolve) => {
+    client.socket.once('pong', () => resolve());
+    client.socket.ping();
+  });
+}
