@@ -43,7 +43,7 @@ describe('persistence across restarts (server as a child process, LevelDB on dis
     }
     const closeCodes: number[] = [];
     for (const client of clients) {
-      client.provider.on('connection-close', (event: CloseEvent | null) => {
+      client.provider.on('connection-close', (event: { code: number } | null) => {
         if (event !== null) closeCodes.push(event.code);
       });
     }

@@ -21,15 +21,11 @@ function createGatedStore(inner: DocumentStore): DocumentStore & { release(): vo
   });
   gate.catch(() => undefined);
   return {
+    ...inner,
     load: async (docName: string): Promise<StoredDocument | null> => {
       await gate;
       return inner.load(docName);
     },
-    append: (docName, update) => inner.append(docName, update),
-    compact: (docName) => inner.compact(docName),
-    list: () => inner.list(),
-    delete: (docName) => inner.delete(docName),
-    close: () => inner.close(),
     release: () => open(),
     fail: (error) => refuse(error),
   };

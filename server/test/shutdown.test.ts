@@ -36,7 +36,7 @@ describe('graceful close', () => {
     const client = connectStockClient(server.url, 'closing');
     await waitForSynced(client);
     const codes: number[] = [];
-    client.provider.on('connection-close', (event: CloseEvent | null) => event && codes.push(event.code));
+    client.provider.on('connection-close', (event: { code: number } | null) => event && codes.push(event.code));
     client.provider.on('status', ({ status }: { status: string }) => {
       if (status === 'disconnected') client.provider.shouldConnect = false;
     });
