@@ -1,5 +1,36 @@
-import { encodeError, encodeSaved, isSendableCloseCode, type CloseCode } from '@quire/protocol';
+import {
+  CLOSE_FORBIDDEN,
+  encodeError,
+  encodePermissionDenied,
+  encodeSaved,
+  isSendableCloseCode,
+  type CloseCode,
+} from '@quire/protocol';
+import type { AwarenessEntry } from './security/awareness-guard.ts';
+import { CoalescingThrottle } from './security/coalescing-throttle.ts';
+import { mergeAwarenessEntries } from './security/awareness-guard.ts';
+import { TokenBucket } from './security/token-bucket.ts';
 import type { SocketLike } from './socket-like.ts';
+
+/** What a connection may do with its document. `none` until it has authenticated. */
+export type ConnectionAccess = 'write' | 'read' | 'none';
+
+/** Per-connection rates; see SyncServerOptions for each. */
+export interface ConnectionRateLimits {
+  readonly messagesPerSecond: number;
+  readonly messageBurst: number;
+  readonly bytesPerSecond: number;
+  readonly byteBurst: number;
+  readonly maxIgnoredMessagesPerMinute: number;
+  readonly awarenessIntervalMs: number;
+}
+
+/**
+ * The reason sent with a refused write on a read-only connection: in the
+ * y-websocket permission-denied message for stock clients, in a quire.v1
+ * `error` message (code 4403, connection kept open) for extended ones.
+ */
+export const READ_ONLY_REASON = 'ERR_READ_ONLY';
 
 export interface ConnectionOptions {
   readonly id: number;
@@ -10,6 +41,11 @@ export interface ConnectionOptions {
   /** Past this many bytes waiting in the send buffer the connection is closed as a slow consumer. */
   readonly maxBufferedBytes: number;
   readonly onSlowConsumer: (connection: Connection) => void;
+  readonly rates: ConnectionRateLimits;
+  /** Initial access; `none` for a connection that still has to authenticate. Default `write`. */
+  readonly access?: ConnectionAccess;
+  /** The authenticated subject, if any: logs, and the principal for client-ID take-over. */
+  readonly subject?: string;
 }
 
 /**
@@ -32,6 +68,29 @@ export class Connection {
   updatesSaved = 0;
   /** When something was last sent; drives the keep-alive. */
   lastSentAt = Date.now();
+  /** What it may do; changes when it authenticates or refreshes its token. */
+  access: ConnectionAccess;
+  subject: string | undefined;
+  /** Updates in a row refused for a clock gap (each answered with sync step 1). */
+  clockGaps = 0;
+  /**
+   * An update was dropped for a clock gap: acknowledgements wait until a sync
+   * step 2 (which carries the dropped content) has been applied.
+   */
+  awaitingResync = false;
+  /**
+   * The sequence number of the first write refused on a read-only
+   * connection. Acknowledgements are cumulative, so none may reach it: the
+   * client keeps that change as unsaved.
+   */
+  firstRefusedUpdate: number | undefined;
+  /** Forwards this connection's awareness at a bounded rate; newer states merge into a held one. */
+  readonly awarenessThrottle: CoalescingThrottle<readonly AwarenessEntry[]>;
+  /** Timer that releases a held awareness update. */
+  awarenessTimer: NodeJS.Timeout | undefined;
+  private readonly messageBucket: TokenBucket;
+  private readonly byteBucket: TokenBucket;
+  private readonly ignoredBucket: TokenBucket;
   private closeCode: CloseCode | undefined;
   private readonly socket: SocketLike;
   private readonly maxBufferedBytes: number;
@@ -44,6 +103,50 @@ export class Connection {
     this.extensions = options.extensions;
     this.maxBufferedBytes = options.maxBufferedBytes;
     this.onSlowConsumer = options.onSlowConsumer;
+    this.access = options.access ?? 'write';
+    this.subject = options.subject;
+    const { rates } = options;
+    this.messageBucket = new TokenBucket({ ratePerSecond: rates.messagesPerSecond, burst: rates.messageBurst });
+    this.byteBucket = new TokenBucket({ ratePerSecond: rates.bytesPerSecond, burst: rates.byteBurst });
+    this.ignoredBucket = new TokenBucket({
+      ratePerSecond: rates.maxIgnoredMessagesPerMinute / 60,
+      burst: rates.maxIgnoredMessagesPerMinute,
+    });
+    this.awarenessThrottle = new CoalescingThrottle<readonly AwarenessEntry[]>({
+      minIntervalMs: rates.awarenessIntervalMs,
+      merge: mergeAwarenessEntries,
+    });
+  }
+
+  /** Charges one incoming message of `byteLength` bytes; false when it exceeds the message or byte rate. */
+  admitMessage(byteLength: number): boolean {
+    // Both buckets are charged; a refused message closes the connection anyway.
+    const messageOk = this.messageBucket.tryTake(1);
+    const bytesOk = this.byteBucket.tryTake(byteLength);
+    return messageOk && bytesOk;
+  }
+
+  /** Counts one ignored message (unknown or server-bound type); false when they come too fast. */
+  admitIgnoredMessage(): boolean {
+    return this.ignoredBucket.tryTake(1);
+  }
+
+  /**
+   * Tells the client a write was refused without closing: the y-websocket
+   * permission-denied message for stock clients (which log it), a quire.v1
+   * `error` with 4403 for extended ones. The connection keeps syncing.
+   */
+  refuseWrite(sequence: number): void {
+    this.firstRefusedUpdate ??= sequence;
+    if (this.extensions) this.send(encodeError(CLOSE_FORBIDDEN.code, READ_ONLY_REASON));
+    else this.send(encodePermissionDenied(READ_ONLY_REASON));
+  }
+
+  /** Stops the awareness timer; the held state is dropped with the connection. */
+  disposeAwareness(): void {
+    if (this.awarenessTimer !== undefined) clearTimeout(this.awarenessTimer);
+    this.awarenessTimer = undefined;
+    this.awarenessThrottle.clear();
   }
 
   get isClosed(): boolean {
@@ -72,6 +175,7 @@ export class Connection {
 
   /** Records that every update received up to `count` is stored, and tells the client. */
   acknowledgeSaved(count: number): void {
+    if (this.firstRefusedUpdate !== undefined) count = Math.min(count, this.firstRefusedUpdate - 1);
     if (count <= this.updatesSaved) return;
     this.updatesSaved = count;
     this.sendExtension(encodeSaved(count));

@@ -1,7 +1,12 @@
 import { resolve } from 'node:path';
+import { isStorageError } from '@quire/storage';
 import { createLevelStore } from '@quire/storage-level';
 import type { CliConfig } from './cli-config.ts';
 import { createLogger } from './logger.ts';
+import { createServerMetrics } from './metrics/server-metrics.ts';
+import { createJwtAuthorizer } from './security/jwt-authorizer.ts';
+import { jwtOptionsFromSettings, parseOriginList } from './security/jwt-settings.ts';
+import { resolveStaticDir } from './static-dir-setting.ts';
 import { createSyncServer, type SyncServer } from './sync-server.ts';
 
 /**
@@ -11,15 +16,53 @@ import { createSyncServer, type SyncServer } from './sync-server.ts';
 export async function startServer(config: CliConfig): Promise<SyncServer> {
   const logger = createLogger(config.logLevel);
   const dataDir = resolve(config.dataDir);
-  const store = await createLevelStore({
-    path: dataDir,
-    onBackgroundError: (error: unknown) => logger.error({ err: error }, 'background storage work failed'),
-  });
+  // Keys are read before storage is opened, so a bad key file never holds the data directory.
+  const jwtOptions = jwtOptionsFromSettings(config);
+  const authorize = jwtOptions === undefined ? undefined : await createJwtAuthorizer(jwtOptions);
+  if (jwtOptions !== undefined) logger.info({ algorithm: 'secret' in jwtOptions ? 'HS256' : jwtOptions.algorithm }, 'JWT authentication on');
+  // Created here so the store's hooks and the server record into the same registry.
+  const metrics = createServerMetrics();
+  let store;
+  try {
+    store = await createLevelStore({
+      path: dataDir,
+      onBackgroundError: (error: unknown) => logger.error({ err: error }, 'background storage work failed'),
+      onBatchWritten: (updateCount) => metrics.storageBatchWritten(updateCount),
+      onCompacted: (info) => metrics.compacted(info),
+    });
+  } catch (error) {
+    // A second server on the same directory lands here (ERR_STORAGE_LOCKED):
+    // say so plainly and let the CLI exit non-zero.
+    const code = isStorageError(error) ? error.code : undefined;
+    logger.fatal({ dataDir, code, err: error }, `cannot open storage: ${error instanceof Error ? error.message : String(error)}`);
+    throw error;
+  }
   logger.info({ dataDir }, 'storage opened');
   let server: SyncServer;
   try {
-    const { dataDir: _dataDir, logLevel: _logLevel, ...serverOptions } = config;
-    server = await createSyncServer({ ...serverOptions, store, logger });
+    const {
+      dataDir: _dataDir,
+      logLevel: _logLevel,
+      staticDir: staticSetting,
+      jwtSecret: _jwtSecret,
+      jwtPublicKeyFile: _jwtPublicKeyFile,
+      jwtAlgorithm: _jwtAlgorithm,
+      jwtIssuer: _jwtIssuer,
+      jwtAudience: _jwtAudience,
+      allowedOrigins,
+      ...serverOptions
+    } = config;
+    const staticDir = resolveStaticDir(staticSetting);
+    server = await createSyncServer({
+      ...serverOptions,
+      store,
+      logger,
+      metrics,
+      staticDir,
+      allowedOrigins: parseOriginList(allowedOrigins),
+      ...(authorize === undefined ? {} : { authorize }),
+    });
+    if (staticDir !== null) logger.info({ staticDir }, 'serving the web app');
   } catch (error) {
     await store.close();
     throw error;

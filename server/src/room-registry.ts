@@ -1,13 +1,17 @@
 import type { CloseCode } from '@quire/protocol';
 import type { DocumentStore } from '@quire/storage';
 import type { Logger } from './logger.ts';
-import { Room } from './room.ts';
+import type { ServerMetrics } from './metrics/server-metrics.ts';
+import { Room, type RoomLimits } from './room.ts';
 
 export interface RoomRegistryOptions {
   readonly store: DocumentStore;
   readonly logger: Logger;
+  readonly metrics?: ServerMetrics;
   /** How long an empty room stays loaded, in case someone comes back. */
   readonly roomIdleMs: number;
+  /** Document-level limits every room enforces. */
+  readonly roomLimits?: RoomLimits;
 }
 
 /**
@@ -46,6 +50,8 @@ export class RoomRegistry {
         store: this.options.store,
         logger: this.options.logger,
         onFailed: (failed) => this.forget(failed),
+        ...(this.options.metrics === undefined ? {} : { metrics: this.options.metrics }),
+        ...(this.options.roomLimits === undefined ? {} : { limits: this.options.roomLimits }),
       });
       this.rooms.set(docName, room);
     }

@@ -3,6 +3,7 @@ import * as awarenessProtocol from 'y-protocols/awareness';
 import {
   CLOSE_BAD_MESSAGE,
   CLOSE_INTERNAL_ERROR,
+  CLOSE_POLICY_VIOLATION,
   decodeMessage,
   encodeAwareness,
   encodePong,
@@ -16,8 +17,16 @@ import {
 import type { DocumentStore } from '@quire/storage';
 import type { Logger } from './logger.ts';
 import { Connection } from './connection.ts';
+import { EncodedStateCache } from './encoded-state-cache.ts';
+import type { ServerMetrics } from './metrics/server-metrics.ts';
+import { RoomAwareness } from './room-awareness.ts';
+import type { AwarenessLimits } from './security/awareness-guard.ts';
+import { ClientOwnership, type UpdateMessageKind } from './security/client-ownership.ts';
+import { addsDeletions } from './security/delete-set-coverage.ts';
+import { inspectUpdate } from './security/update-inspector.ts';
+import { resolveUpdateLimits, type ResolvedUpdateLimits } from './security/update-limits.ts';
 import { closeCodeForError, errorCodeOf, ServerError } from './server-error.ts';
-import { validateStateVector, validateUpdate } from './update-validator.ts';
+import { validateStateVector } from './update-validator.ts';
 
 /** Who caused a change to the room's document. */
 export type TransactionOrigin = Connection | typeof STORAGE_ORIGIN;
@@ -31,7 +40,21 @@ export interface RoomOptions {
   readonly logger: Logger;
   /** Called once when the room can no longer serve (load or write failed). */
   readonly onFailed: (room: Room) => void;
+  readonly limits?: RoomLimits;
+  readonly metrics?: ServerMetrics;
 }
+
+/** The document-level limits of docs/security.md; each has a default. */
+export interface RoomLimits {
+  /** An update that would grow the document past this many bytes is refused with 1008. Default 64 MiB. */
+  readonly maxDocumentBytes?: number;
+  /** Updates in a row refused for a clock gap before 1008. Default 8. */
+  readonly maxClockGaps?: number;
+  readonly awareness?: Omit<AwarenessLimits, 'reservedClientIds'>;
+}
+
+const DEFAULT_MAX_DOCUMENT_BYTES = 64 * 1024 * 1024;
+const DEFAULT_MAX_CLOCK_GAPS = 8;
 
 // An awareness update that lists no clients: a valid no-op for every client,
 // used to show a quiet connection that the server is alive.
@@ -51,6 +74,22 @@ export class Room {
   private readonly store: DocumentStore;
   private readonly logger: Logger;
   private readonly onFailed: (room: Room) => void;
+  private readonly metrics: ServerMetrics | undefined;
+  private readonly encodedState = new EncodedStateCache(this.doc);
+  /** Saved acknowledgements ready to send, one per connection, sent together once per event-loop turn. */
+  private readonly readyAcknowledgements = new Map<Connection, { sequence: number; receivedAt: number[] }>();
+  private readonly roomAwareness: RoomAwareness;
+  /** Who owns which Yjs client ID, against clock poisoning (docs/security.md). */
+  private readonly ownership = new ClientOwnership();
+  private readonly updateLimits: ResolvedUpdateLimits;
+  private readonly maxDocumentBytes: number;
+  private readonly maxClockGaps: number;
+  /**
+   * The document's size as the room counts it: what was loaded plus every
+   * update applied since. It over-counts overwritten and deleted content,
+   * which errs on the safe side.
+   */
+  private documentBytes = 0;
   /** Settles when every append issued so far has settled; appends settle in order. */
   private lastAppend: Promise<void> = Promise.resolve();
   readonly loaded: Promise<void>;
@@ -60,6 +99,15 @@ export class Room {
     this.store = options.store;
     this.logger = options.logger;
     this.onFailed = options.onFailed;
+    this.metrics = options.metrics;
+    this.maxDocumentBytes = options.limits?.maxDocumentBytes ?? DEFAULT_MAX_DOCUMENT_BYTES;
+    this.maxClockGaps = options.limits?.maxClockGaps ?? DEFAULT_MAX_CLOCK_GAPS;
+    // Strings and free lengths are capped relative to the document limit: no
+    // single value may be larger than a whole document may grow.
+    this.updateLimits = resolveUpdateLimits({
+      maxStringBytes: Math.min(8 * 1024 * 1024, this.maxDocumentBytes),
+    });
+    this.roomAwareness = new RoomAwareness(this.awareness, options.limits?.awareness ?? {});
     this.awareness.setLocalState(null);
     this.doc.on('update', this.handleDocumentUpdate);
     this.awareness.on('update', this.handleAwarenessUpdate);
@@ -79,7 +127,10 @@ export class Room {
     try {
       const stored = await this.store.load(this.docName);
       if (this.currentState !== 'loading') return;
-      if (stored !== null) Y.applyUpdate(this.doc, stored.update, STORAGE_ORIGIN);
+      if (stored !== null) {
+        Y.applyUpdate(this.doc, stored.update, STORAGE_ORIGIN);
+        this.documentBytes = stored.update.byteLength;
+      }
       this.currentState = 'ready';
     } catch (error) {
       this.fail(new ServerError('ERR_DOCUMENT_UNAVAILABLE', CLOSE_INTERNAL_ERROR, 'document could not be loaded', {
@@ -97,9 +148,8 @@ export class Room {
 
   removeConnection(connection: Connection): void {
     if (!this.connections.delete(connection)) return;
-    if (connection.awarenessClientIds.size > 0) {
-      awarenessProtocol.removeAwarenessStates(this.awareness, [...connection.awarenessClientIds], null);
-    }
+    this.ownership.releaseConnection(connection.id);
+    this.roomAwareness.release(connection);
   }
 
   /** Takes one raw message from a connection; queued in order while the room loads. */
@@ -138,16 +188,19 @@ export class Room {
     switch (message.type) {
       case 'sync-step-1': {
         const stateVector = message.stateVector;
-        validateStateVector(stateVector);
+        if (validateStateVector(stateVector).size === 0) {
+          connection.send(this.encodedState.fullState());
+          return;
+        }
         connection.send(encodeSyncStep2(Y.encodeStateAsUpdate(this.doc, stateVector)));
         return;
       }
       case 'sync-step-2':
       case 'sync-update':
-        this.applyClientUpdate(connection, message.update);
+        this.applyClientUpdate(connection, message.type, message.update);
         return;
       case 'awareness':
-        this.applyClientAwareness(connection, message.update);
+        this.roomAwareness.receive(connection, message.update);
         return;
       case 'query-awareness': {
         const clients = [...this.awareness.getStates().keys()];
@@ -155,10 +208,11 @@ export class Room {
         return;
       }
       case 'ping':
+        if (!connection.extensions) return this.ignore(connection);
         connection.sendExtension(encodePong(message.id));
         return;
       case 'stateless':
-        if (!connection.extensions) return;
+        if (!connection.extensions) return this.ignore(connection);
         this.broadcastExtension(encodeStateless(message.payload), connection);
         return;
       case 'permission-denied':
@@ -168,43 +222,122 @@ export class Room {
       case 'auth-token':
       case 'unknown':
         // Server-bound no-ops: clients have no business sending these, and
-        // unknown types are ignored for forward compatibility.
+        // unknown types are ignored for forward compatibility. Never relayed.
+        this.ignore(connection);
         return;
     }
   }
 
-  private applyClientUpdate(connection: Connection, update: Uint8Array): void {
-    validateUpdate(update);
+  /** Counts an ignored message; too many of them in a minute is a policy violation. */
+  private ignore(connection: Connection): void {
+    if (connection.admitIgnoredMessage()) return;
+    throw new ServerError('ERR_TOO_MANY_IGNORED_MESSAGES', CLOSE_POLICY_VIOLATION, 'too many ignored messages');
+  }
+
+  /**
+   * Validates a client's update in full, then applies it (docs/security.md):
+   * a malformed or oversized update closes with 1007 before anything of it is
+   * applied, broadcast, stored or acknowledged; writing another live
+   * connection's client ID closes with 1008; an update that needs content the
+   * document lacks is dropped and answered with sync step 1; a read-only
+   * connection's changes are dropped and refused.
+   */
+  private applyClientUpdate(connection: Connection, kind: UpdateMessageKind, update: Uint8Array): void {
+    const receivedAt = performance.now();
+    const inspection = inspectUpdate(update, this.updateLimits);
+    if (!inspection.ok) throw new ServerError(inspection.code, CLOSE_BAD_MESSAGE, inspection.detail);
     const sequence = ++connection.updatesReceived;
+    const writer = connection.subject === undefined
+      ? { connectionId: connection.id }
+      : { connectionId: connection.id, principal: connection.subject };
+    const verdict = this.ownership.check({
+      inspection,
+      writer,
+      kind,
+      serverClock: (clientId) => Y.getState(this.doc.store, clientId),
+    });
+    if (!verdict.ok && verdict.code === 'ERR_UPDATE_CLOCK_GAP') {
+      if (++connection.clockGaps > this.maxClockGaps) {
+        throw new ServerError(verdict.code, CLOSE_POLICY_VIOLATION, verdict.detail);
+      }
+      // Not applied: Yjs would park it as pending without bound. The client
+      // answers this step 1 with a step 2 holding exactly what is missing.
+      connection.awaitingResync = true;
+      connection.send(encodeSyncStep1(Y.encodeStateVector(this.doc)));
+      return;
+    }
+    if (!verdict.ok) throw new ServerError(verdict.code, CLOSE_POLICY_VIOLATION, verdict.detail);
+    connection.clockGaps = 0;
+    if (connection.access !== 'write') {
+      if (verdict.writtenClients.length > 0 || addsDeletions(this.doc, update)) {
+        connection.refuseWrite(sequence);
+        return;
+      }
+    } else if (verdict.writtenClients.length > 0 && this.documentBytes + 2 * update.byteLength + 1024 > this.maxDocumentBytes) {
+      // Applying an update grows the document by about its own size at most,
+      // so the exact growth (a costly decode and re-encode) is only worked
+      // out near the limit.
+      const grows = Y.diffUpdate(update, Y.encodeStateVector(this.doc)).byteLength;
+      if (this.documentBytes + grows > this.maxDocumentBytes) {
+        throw new ServerError('ERR_DOCUMENT_TOO_BIG', CLOSE_POLICY_VIOLATION, `document would exceed ${this.maxDocumentBytes} bytes`);
+      }
+    }
+    const applyStart = performance.now();
     Y.applyUpdate(this.doc, update, connection);
+    this.metrics?.updateApplied((performance.now() - applyStart) / 1000);
+    this.ownership.commit(verdict, writer);
+    if (kind === 'sync-step-2') connection.awaitingResync = false;
     // Content Yjs holds back as pending (it builds on something not received
     // yet) is in no append; acknowledging now would call it stored. A later
-    // message that leaves nothing pending acknowledges it, cumulatively.
+    // message that leaves nothing pending acknowledges it, cumulatively. The
+    // ownership check refuses gaps, so this is an alarm, not a path.
     const pending = this.doc.store.pendingStructs !== null || this.doc.store.pendingDs !== null;
+    if (pending) {
+      this.logger.error({ docName: this.docName, connectionId: connection.id }, 'update left pending structs');
+      connection.send(encodeSyncStep1(Y.encodeStateVector(this.doc)));
+    }
     // Whether or not the update changed anything, its content is durable once
     // every append issued so far has been written.
-    if (connection.extensions && !pending) {
+    if (connection.extensions && !pending && !connection.awaitingResync) {
       this.lastAppend.then(
         () => {
-          if (this.currentState === 'ready') connection.acknowledgeSaved(sequence);
+          if (this.currentState === 'ready') this.queueAcknowledgement(connection, sequence, receivedAt);
         },
         () => undefined,
       );
     }
   }
 
-  private applyClientAwareness(connection: Connection, update: Uint8Array): void {
-    try {
-      awarenessProtocol.applyAwarenessUpdate(this.awareness, update, connection);
-    } catch (cause) {
-      throw new ServerError('ERR_AWARENESS_MALFORMED', CLOSE_BAD_MESSAGE, 'awareness update rejected', {
-        cause,
-      });
+  /**
+   * Acknowledgements are cumulative: the updates of one connection stored in
+   * the same batch get one saved message, with the highest count, sent at the
+   * end of this event-loop turn (one socket write rather than one per update).
+   */
+  private queueAcknowledgement(connection: Connection, sequence: number, receivedAt: number): void {
+    if (this.readyAcknowledgements.size === 0) setImmediate(this.sendAcknowledgements);
+    const ready = this.readyAcknowledgements.get(connection);
+    if (ready === undefined) {
+      this.readyAcknowledgements.set(connection, { sequence, receivedAt: [receivedAt] });
+      return;
     }
+    ready.sequence = Math.max(ready.sequence, sequence);
+    ready.receivedAt.push(receivedAt);
   }
 
+  private readonly sendAcknowledgements = (): void => {
+    const now = performance.now();
+    for (const [connection, ready] of this.readyAcknowledgements) {
+      if (this.currentState !== 'ready') break;
+      connection.acknowledgeSaved(ready.sequence);
+      if (this.metrics !== undefined) for (const at of ready.receivedAt) this.metrics.acknowledged((now - at) / 1000);
+    }
+    this.readyAcknowledgements.clear();
+  };
+
   private readonly handleDocumentUpdate = (update: Uint8Array, origin: unknown): void => {
+    this.encodedState.invalidate();
     if (origin === STORAGE_ORIGIN) return;
+    this.documentBytes += update.byteLength;
     const message = encodeSyncUpdate(update);
     for (const connection of this.connections) {
       if (connection !== origin) connection.send(message);
@@ -230,6 +363,11 @@ export class Room {
 
   private append(update: Uint8Array): void {
     const written = this.store.append(this.docName, update);
+    if (this.metrics !== undefined) {
+      const { metrics } = this;
+      const started = performance.now();
+      written.then(() => metrics.storageWritten((performance.now() - started) / 1000), () => undefined);
+    }
     this.lastAppend = Promise.all([this.lastAppend, written]).then(() => undefined);
     // Failures are handled once, below; the chain only orders acknowledgements.
     this.lastAppend.catch(() => undefined);

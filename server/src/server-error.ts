@@ -4,13 +4,21 @@ import {
   ProtocolDecodeError,
   type CloseCode,
 } from '@quire/protocol';
+import type { AwarenessRejectionCode } from './security/awareness-guard.ts';
+import type { OwnershipRejectionCode } from './security/client-ownership.ts';
+import type { UpdateRejectionCode } from './security/update-rejection-error.ts';
 
 export type ServerErrorCode =
   | 'ERR_UPDATE_MALFORMED'
   | 'ERR_STATE_VECTOR_MALFORMED'
   | 'ERR_AWARENESS_MALFORMED'
   | 'ERR_DOCUMENT_UNAVAILABLE'
-  | 'ERR_STORAGE_WRITE_FAILED';
+  | 'ERR_STORAGE_WRITE_FAILED'
+  | 'ERR_DOCUMENT_TOO_BIG'
+  | 'ERR_TOO_MANY_IGNORED_MESSAGES'
+  | UpdateRejectionCode
+  | OwnershipRejectionCode
+  | AwarenessRejectionCode;
 
 /** An operational error that ends one connection with a known close code. */
 export class ServerError extends Error {

@@ -2,9 +2,10 @@ import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { CLOSE_GOING_AWAY } from '@quire/protocol';
 import { createHttpHandler } from './http-routes.ts';
+import { createStaticFiles } from './static-files.ts';
 import { createSilentLogger } from './logger.ts';
 import { RoomRegistry } from './room-registry.ts';
-import { SYNC_SERVER_DEFAULTS, type ResolvedSyncServerOptions, type SyncServerOptions } from './server-options.ts';
+import { resolveSyncServerOptions, type SyncServerOptions } from './server-options.ts';
 import { WsTransport } from './transport/ws-transport.ts';
 
 export interface SyncServer {
@@ -24,25 +25,30 @@ export interface SyncServer {
 
 const SOCKET_CLOSE_GRACE_MS = 2_000;
 
-function resolveOptions(options: SyncServerOptions): ResolvedSyncServerOptions {
-  const resolved = { ...SYNC_SERVER_DEFAULTS, logger: createSilentLogger(), ...options };
-  for (const key of ['maxMessageBytes', 'maxBufferedBytes', 'maxQueuedMessages', 'roomIdleMs', 'keepAliveIntervalMs'] as const) {
-    const value = resolved[key];
-    if (!Number.isInteger(value) || value < 0) throw new RangeError(`${key} must be a non-negative integer`);
-  }
-  if (!resolved.pathPrefix.startsWith('/')) throw new RangeError('pathPrefix must start with "/"');
-  return resolved;
-}
-
 /** Starts a sync server and resolves once it is listening. */
 export async function createSyncServer(options: SyncServerOptions): Promise<SyncServer> {
-  const resolved = resolveOptions(options);
-  const { logger, store } = resolved;
-  const registry = new RoomRegistry({ store, logger, roomIdleMs: resolved.roomIdleMs });
+  const resolved = resolveSyncServerOptions(options, createSilentLogger);
+  const { logger, store, metrics } = resolved;
+  const registry = new RoomRegistry({
+    store,
+    logger,
+    metrics,
+    roomIdleMs: resolved.roomIdleMs,
+    roomLimits: {
+      maxDocumentBytes: resolved.maxDocumentBytes,
+      maxClockGaps: resolved.maxClockGaps,
+      awareness: {
+        maxClientsPerConnection: resolved.maxAwarenessClients,
+        maxStateBytes: resolved.maxAwarenessStateBytes,
+      },
+    },
+  });
   const transport = new WsTransport({ registry, logger, options: resolved });
+  metrics.setSources({ connections: () => transport.connectionCount, openDocuments: () => registry.size });
   let serving = true;
 
-  const handleHttp = createHttpHandler({ store, logger, isServing: () => serving });
+  const staticFiles = resolved.staticDir === null ? null : createStaticFiles(resolved.staticDir, logger);
+  const handleHttp = createHttpHandler({ store, logger, metrics, isServing: () => serving, staticFiles });
   const httpServer: Server = createServer((request, response) => {
     handleHttp(request, response).catch((error: unknown) => {
       logger.error({ err: error }, 'http handler failed');
@@ -50,6 +56,9 @@ export async function createSyncServer(options: SyncServerOptions): Promise<Sync
       response.end();
     });
   });
+  // A client that sends its request headers slowly holds a socket; this bounds it.
+  httpServer.headersTimeout = resolved.handshakeTimeoutMs;
+  httpServer.requestTimeout = Math.max(httpServer.requestTimeout, resolved.handshakeTimeoutMs);
   httpServer.on('upgrade', (request, socket, head) => transport.handleUpgrade(request, socket, head));
   httpServer.on('clientError', (_error, socket) => {
     if (socket.writable) socket.end('HTTP/1.1 400 Bad Request\r\nConnection: close\r\n\r\n');
@@ -65,6 +74,9 @@ export async function createSyncServer(options: SyncServerOptions): Promise<Sync
   });
   const address = httpServer.address() as AddressInfo;
   const host = resolved.host;
+  if (resolved.authorize === undefined) {
+    logger.warn('no authentication configured: every client may read and write every document');
+  }
   logger.info({ host, port: address.port }, 'quire sync server listening');
 
   let closing: Promise<void> | undefined;
@@ -72,6 +84,7 @@ export async function createSyncServer(options: SyncServerOptions): Promise<Sync
     serving = false;
     transport.stopAccepting();
     const httpClosed = new Promise<void>((resolve) => httpServer.close(() => resolve()));
+    transport.closeConnections(CLOSE_GOING_AWAY);
     await registry.closeAll(CLOSE_GOING_AWAY);
     await transport.waitForSockets(SOCKET_CLOSE_GRACE_MS);
     httpServer.closeAllConnections();

@@ -1,6 +1,7 @@
 export { QuireProvider } from './quire-provider.ts';
 export { PROVIDER_DEFAULTS } from './provider-options.ts';
 export type { QuireProviderOptions } from './provider-options.ts';
+export type { TokenSource } from './token-refresh.ts';
 export type {
   CloseCause,
   ConnectionCloseEvent,

@@ -1,6 +1,7 @@
 import type * as Y from 'yjs';
 import type { Awareness } from 'y-protocols/awareness';
 import { buildDocumentUrl } from './document-url.ts';
+import type { TokenSource } from './token-refresh.ts';
 import {
   defaultOnlineTarget,
   defaultVisibilityTarget,
@@ -19,8 +20,15 @@ export interface QuireProviderOptions {
   readonly doc: Y.Doc;
   /** Default: a new Awareness on `doc`, which `destroy()` destroys too. */
   readonly awareness?: Awareness;
-  /** Sent as the `token` query parameter. */
-  readonly token?: string;
+  /**
+   * Credentials, sent as the `token` query parameter. A function is asked
+   * for a fresh token before every connection attempt and, on quire.v1,
+   * again shortly before the current token's `exp`; the new token goes to
+   * the server in an `auth-token` message, so the session continues.
+   */
+  readonly token?: string | TokenSource;
+  /** With a token function: refresh this long before `exp` (at most half the token's remaining life). Default 60 s. */
+  readonly tokenRefreshMarginMs?: number;
   /** More query parameters. */
   readonly params?: Readonly<Record<string, string>>;
   /** The WebSocket class; default `globalThis.WebSocket`. In Node pass `WebSocket` from `ws`. */
@@ -59,6 +67,7 @@ export const PROVIDER_DEFAULTS = Object.freeze({
   messageTimeoutMs: 30_000,
   heartbeatIntervalMs: 10_000,
   longHiddenMs: 60_000,
+  tokenRefreshMarginMs: 60_000,
 });
 
 export interface ResolvedProviderOptions {
@@ -75,6 +84,9 @@ export interface ResolvedProviderOptions {
   readonly onlineTarget: EventTargetLike | null;
   readonly visibilityTarget: VisibilityTargetLike | null;
   readonly random: () => number;
+  /** The token function, or null when the token (if any) is a fixed string in the URLs. */
+  readonly tokenSource: TokenSource | null;
+  readonly tokenRefreshMarginMs: number;
 }
 
 function requireDuration(name: string, value: number, allowZero: boolean): void {
@@ -94,7 +106,11 @@ function serverUrlsOf(options: QuireProviderOptions): readonly string[] {
 export function resolveProviderOptions(options: QuireProviderOptions): ResolvedProviderOptions {
   if (typeof options.document !== 'string') throw new TypeError('document must be the document name');
   if (typeof options.doc?.on !== 'function') throw new TypeError('doc must be a Y.Doc');
-  const params = { ...options.params, ...(options.token === undefined ? {} : { token: options.token }) };
+  const { token } = options;
+  if (token !== undefined && typeof token !== 'string' && typeof token !== 'function') {
+    throw new TypeError('token must be a string or a function returning one');
+  }
+  const params = { ...options.params, ...(typeof token === 'string' ? { token } : {}) };
   const urls = serverUrlsOf(options).map((server) => buildDocumentUrl(server, options.document, params));
   const WebSocketPolyfill =
     options.WebSocketPolyfill ?? (globalThis as { WebSocket?: WebSocketConstructorLike }).WebSocket;
@@ -115,12 +131,15 @@ export function resolveProviderOptions(options: QuireProviderOptions): ResolvedP
     onlineTarget: options.onlineTarget === undefined ? defaultOnlineTarget() : options.onlineTarget,
     visibilityTarget: options.visibilityTarget === undefined ? defaultVisibilityTarget() : options.visibilityTarget,
     random: options.random ?? Math.random,
+    tokenSource: typeof token === 'function' ? token : null,
+    tokenRefreshMarginMs: options.tokenRefreshMarginMs ?? defaults.tokenRefreshMarginMs,
   };
   requireDuration('minBackoffMs', resolved.minBackoffMs, true);
   requireDuration('maxBackoffMs', resolved.maxBackoffMs, true);
   requireDuration('messageTimeoutMs', resolved.messageTimeoutMs, false);
   requireDuration('heartbeatIntervalMs', resolved.heartbeatIntervalMs, true);
   requireDuration('longHiddenMs', resolved.longHiddenMs, true);
+  requireDuration('tokenRefreshMarginMs', resolved.tokenRefreshMarginMs, true);
   if (resolved.maxBackoffMs < resolved.minBackoffMs) throw new RangeError('maxBackoffMs must be at least minBackoffMs');
   if (resolved.heartbeatIntervalMs >= resolved.messageTimeoutMs) {
     throw new RangeError('heartbeatIntervalMs must be below messageTimeoutMs');

@@ -3,8 +3,10 @@ import { Awareness } from 'y-protocols/awareness';
 import {
   CLOSE_BAD_MESSAGE,
   CLOSE_NORMAL,
+  CLOSE_UNAUTHORIZED,
   QUIRE_SUBPROTOCOL,
   decodeMessage,
+  encodeAuthToken,
   encodePing,
   encodeStateless,
   encodeSyncStep1,
@@ -25,12 +27,26 @@ import { resolveProviderOptions, type QuireProviderOptions, type ResolvedProvide
 import { ProviderSocket } from './provider-socket.ts';
 import { ProviderState } from './provider-state.ts';
 import { ReconnectScheduler } from './reconnect-scheduler.ts';
+import { TokenRefresh } from './token-refresh.ts';
 import { unexpectedCase } from './unexpected-case.ts';
 import { UnsavedChanges } from './unsaved-changes.ts';
 import { watchConnectivity } from './watch-connectivity.ts';
 
 const RECONNECT: CloseDecision = { kind: 'reconnect' };
 const STOP: CloseDecision = { kind: 'stop' };
+
+/**
+ * The reason of the quire.v1 `error` a read-only connection gets for a
+ * refused write. No close follows it, so it must not be taken as the reason
+ * of a later close.
+ */
+const READ_ONLY_REASON = 'ERR_READ_ONLY';
+
+function withToken(url: string, token: string): string {
+  const parsed = new URL(url);
+  parsed.searchParams.set('token', token);
+  return parsed.toString();
+}
 
 /**
  * Keeps a Y.Doc and its awareness in sync with a Quire (or any y-websocket)
@@ -57,6 +73,15 @@ export class QuireProvider extends ProviderState {
   private shouldConnect = false;
   private destroyed = false;
   private badMessageStreak = 0;
+  /** Null unless `token` is a function. */
+  private readonly tokenRefresh: TokenRefresh | null;
+  /** The token the current socket was opened with. */
+  private socketToken: string | null = null;
+  /** Bumped to abandon a token fetch in flight. */
+  private fetchAttempt = 0;
+  private fetchingToken = false;
+  /** 4401 closes answered by retrying with a fresh token since the last sync. */
+  private unauthorizedRetries = 0;
 
   constructor(options: QuireProviderOptions) {
     super();
@@ -73,9 +98,24 @@ export class QuireProvider extends ProviderState {
       maxDelayMs: settings.maxBackoffMs,
       random: settings.random,
       attempt: () => {
-        if (this.shouldConnect && this.socket === null) this.openSocket();
+        if (this.shouldConnect && this.socket === null && !this.fetchingToken) this.openSocket();
       },
     });
+    const source = settings.tokenSource;
+    this.tokenRefresh =
+      source === null
+        ? null
+        : new TokenRefresh({
+            source,
+            marginMs: settings.tokenRefreshMarginMs,
+            now: () => Date.now(),
+            send: (token) => {
+              if (this.socket === null || !this.socket.extensions || !this.send(encodeAuthToken(token))) return false;
+              this.socketToken = token;
+              return true;
+            },
+            onError: (error) => this.emit('connection-error', [{ url: this.scheduler.url, error }]),
+          });
     this.heartbeat = new Heartbeat({
       intervalMs: settings.heartbeatIntervalMs,
       timeoutMs: settings.messageTimeoutMs,
@@ -114,15 +154,30 @@ export class QuireProvider extends ProviderState {
   connect(): void {
     if (this.destroyed) throw new TypeError('connect() after destroy()');
     this.shouldConnect = true;
-    if (this.socket !== null) return;
+    if (this.socket !== null || this.fetchingToken) return;
     this.scheduler.cancel();
     this.openSocket();
+  }
+
+  /**
+   * With a token function on a quire.v1 connection: fetches a fresh token
+   * and sends it to the server now (for example after the user's rights
+   * changed). Resolves with whether it went out. Refreshes before `exp`
+   * happen by themselves.
+   */
+  async refreshToken(): Promise<boolean> {
+    if (this.tokenRefresh === null || this.socket === null || !this.socket.extensions || this.status !== 'connected') {
+      return false;
+    }
+    return this.tokenRefresh.refreshNow();
   }
 
   /** Closes the connection and stops retrying until `connect()`. Unsaved changes stay counted. */
   disconnect(): void {
     this.shouldConnect = false;
     this.scheduler.cancel();
+    this.fetchAttempt += 1;
+    this.fetchingToken = false;
     if (this.socket === null) {
       this.setStatus('disconnected');
       return;
@@ -139,6 +194,7 @@ export class QuireProvider extends ProviderState {
     try {
       this.disconnect();
     } finally {
+      this.tokenRefresh?.stop();
       this.stopWatching();
       this.doc.off('update', this.handleDocumentUpdate);
       this.awareness.off('update', this.handleAwarenessUpdate);
@@ -175,6 +231,7 @@ export class QuireProvider extends ProviderState {
       synced: () => {
         // A connection that synced did useful work: the next failure starts from the smallest window.
         this.scheduler.succeeded();
+        this.unauthorizedRetries = 0;
         this.setSynced(true);
       },
       extensionsConfirmed: () => this.setSavedSupported(true),
@@ -184,7 +241,8 @@ export class QuireProvider extends ProviderState {
       },
       stateless: (payload) => this.emit('stateless', [payload]),
       serverError: (error) => {
-        if (this.socket !== null) this.socket.serverError = error;
+        // A refused write on a read-only connection is reported, but no close follows it.
+        if (this.socket !== null && error.reason !== READ_ONLY_REASON) this.socket.serverError = error;
         this.setLastServerError(error);
       },
       permissionDenied: (reason) => this.closeLocally('permission-denied', { kind: 'permission-denied', reason }),
@@ -192,7 +250,34 @@ export class QuireProvider extends ProviderState {
   }
 
   private openSocket(): void {
+    const refresh = this.tokenRefresh;
+    if (refresh === null) {
+      this.openSocketAt(this.scheduler.url, null);
+      return;
+    }
+    // A fresh token for every attempt: the last one may have expired while offline.
+    const attempt = ++this.fetchAttempt;
     const url = this.scheduler.url;
+    this.fetchingToken = true;
+    this.setStatus('connecting');
+    refresh.fetch().then(
+      (token) => {
+        if (attempt !== this.fetchAttempt) return;
+        this.fetchingToken = false;
+        if (this.shouldConnect && this.socket === null) this.openSocketAt(withToken(url, token), token);
+      },
+      (error: unknown) => {
+        if (attempt !== this.fetchAttempt) return;
+        this.fetchingToken = false;
+        if (!this.shouldConnect) return;
+        this.emit('connection-error', [{ url, error }]);
+        this.settle(url, 'remote', 1006, '', null, RECONNECT);
+      },
+    );
+  }
+
+  private openSocketAt(url: string, token: string | null): void {
+    this.socketToken = token;
     const protocols = this.settings.extensions ? [QUIRE_SUBPROTOCOL] : [];
     let socket: ProviderSocket;
     try {
@@ -223,6 +308,7 @@ export class QuireProvider extends ProviderState {
     this.send(encodeSyncStep1(Y.encodeStateVector(this.doc)));
     const announcement = encodeAnnouncement(this.awareness);
     if (announcement !== null) this.send(announcement);
+    if (extensions && this.socketToken !== null) this.tokenRefresh?.start(this.socketToken);
     this.setStatus('connected');
   }
 
@@ -246,7 +332,18 @@ export class QuireProvider extends ProviderState {
     this.releaseSocket();
     const { serverError } = socket;
     this.badMessageStreak = (serverError?.code ?? code) === CLOSE_BAD_MESSAGE.code ? this.badMessageStreak + 1 : 0;
-    const decision = decideAfterClose({ code, reason, serverError, badMessageStreak: this.badMessageStreak });
+    let decision = decideAfterClose({ code, reason, serverError, badMessageStreak: this.badMessageStreak });
+    // With a token function, an expired or revoked token is worth one retry with a fresh one.
+    const effectiveCode = (code === 1005 || code === 1006) && serverError !== null ? serverError.code : code;
+    if (
+      decision.kind === 'permission-denied' &&
+      effectiveCode === CLOSE_UNAUTHORIZED.code &&
+      this.tokenRefresh !== null &&
+      this.unauthorizedRetries < 1
+    ) {
+      this.unauthorizedRetries += 1;
+      decision = RECONNECT;
+    }
     this.settle(socket.url, 'remote', code, reason, serverError, decision);
   }
 
@@ -281,6 +378,8 @@ export class QuireProvider extends ProviderState {
   private releaseSocket(): void {
     this.socket?.release();
     this.socket = null;
+    this.socketToken = null;
+    this.tokenRefresh?.stop();
     this.heartbeat.stop();
     forgetRemoteStates(this.awareness, this);
   }

@@ -25,7 +25,7 @@ export type {
  * own clock).
  */
 export function inspectUpdate(update: Uint8Array, limits: UpdateLimits = {}): UpdateInspectionResult {
-  const reader = new UpdateReader(update, resolveUpdateLimits(limits));
+  const reader = new UpdateReader(update, resolveOnce(limits));
   try {
     return reader.read();
   } catch (error) {
@@ -37,6 +37,18 @@ export function inspectUpdate(update: Uint8Array, limits: UpdateLimits = {}): Up
     }
     throw error;
   }
+}
+
+// A room passes the same limits object with every update: resolve it once.
+const resolvedLimits = new WeakMap<UpdateLimits, ResolvedUpdateLimits>();
+
+function resolveOnce(limits: UpdateLimits): ResolvedUpdateLimits {
+  let resolved = resolvedLimits.get(limits);
+  if (resolved === undefined) {
+    resolved = resolveUpdateLimits(limits);
+    resolvedLimits.set(limits, resolved);
+  }
+  return resolved;
 }
 
 // Content reference numbers (the low five bits of a struct's info byte).

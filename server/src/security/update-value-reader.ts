@@ -28,17 +28,15 @@ const ANY_BYTES = 116;
  * invalid JSON, unknown tags), so that an accepted update decodes in Yjs.
  */
 export class UpdateValueReader {
-  // Scratch stacks for the iterative "any" reader, sized by the depth limit.
-  private readonly anyRemaining: Float64Array;
-  private readonly anyIsObject: Uint8Array;
+  // Scratch stacks for the iterative "any" reader, sized by the depth limit;
+  // allocated on the first "any" value (text-only updates never need them).
+  private anyRemaining: Float64Array | undefined;
+  private anyIsObject: Uint8Array | undefined;
 
   constructor(
     private readonly cursor: ByteCursor,
     private readonly limits: ResolvedUpdateLimits,
-  ) {
-    this.anyRemaining = new Float64Array(limits.maxNestingDepth + 1);
-    this.anyIsObject = new Uint8Array(limits.maxNestingDepth + 1);
-  }
+  ) {}
 
   /** A length-prefixed byte run: capped first, then required to be present. */
   readByteLength(what: string): number {
@@ -90,8 +88,8 @@ export class UpdateValueReader {
    * loop reads a byte or closes a container, so it ends within the input.
    */
   readAny(): void {
-    const remaining = this.anyRemaining;
-    const isObject = this.anyIsObject;
+    const remaining = (this.anyRemaining ??= new Float64Array(this.limits.maxNestingDepth + 1));
+    const isObject = (this.anyIsObject ??= new Uint8Array(this.limits.maxNestingDepth + 1));
     let depth = 0;
     remaining[0] = 1;
     isObject[0] = 0;

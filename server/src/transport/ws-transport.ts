@@ -1,18 +1,18 @@
 import type { IncomingMessage } from 'node:http';
 import type { Duplex } from 'node:stream';
-import { WebSocketServer, type RawData, type WebSocket } from 'ws';
-import {
-  CLOSE_POLICY_VIOLATION,
-  CLOSE_TRY_AGAIN_LATER,
-  CLOSE_UNSUPPORTED_DATA,
-  QUIRE_SUBPROTOCOL,
-  parseDocumentPath,
-} from '@quire/protocol';
-import { Connection } from '../connection.ts';
+import { WebSocketServer, type WebSocket } from 'ws';
+import { QUIRE_SUBPROTOCOL, encodeError, parseDocumentPath, type CloseCode } from '@quire/protocol';
+import type { Connection } from '../connection.ts';
 import type { Logger } from '../logger.ts';
 import type { RoomRegistry } from '../room-registry.ts';
+import { ConnectionLimiter } from '../security/connection-limiter.ts';
+import type { AuthorizeResult } from '../security/jwt-authorizer.ts';
+import { createOriginCheck, type OriginCheck } from '../security/origin-policy.ts';
 import type { ResolvedSyncServerOptions } from '../server-options.ts';
-import type { SocketLike } from '../socket-like.ts';
+import { runWithDeadline } from './run-with-deadline.ts';
+import { refusalFor } from './session-auth.ts';
+import { runSocketSession } from './socket-session.ts';
+import { readUpgradeFacts, rejectUpgrade, type UpgradeFacts } from './upgrade-request.ts';
 
 export interface WsTransportOptions {
   readonly registry: RoomRegistry;
@@ -20,40 +20,23 @@ export interface WsTransportOptions {
   readonly options: ResolvedSyncServerOptions;
 }
 
-function toBytes(data: RawData): Uint8Array {
-  if (Array.isArray(data)) return Buffer.concat(data);
-  if (data instanceof ArrayBuffer) return new Uint8Array(data);
-  return data;
-}
-
-function rejectUpgrade(socket: Duplex, status: number, statusText: string, body: string): void {
-  socket.end(
-    `HTTP/1.1 ${status} ${statusText}\r\nConnection: close\r\nContent-Type: text/plain; charset=utf-8\r\n` +
-      `Content-Length: ${Buffer.byteLength(body)}\r\n\r\n${body}`,
-  );
-}
-
-function adaptSocket(ws: WebSocket): SocketLike {
-  return {
-    get protocol() {
-      return ws.protocol;
-    },
-    get bufferedAmount() {
-      return ws.bufferedAmount;
-    },
-    send: (data) => ws.send(data),
-    close: (code, reason) => ws.close(code, reason),
-  };
-}
+/** How an upgrade that passed the HTTP checks continues once the socket is open. */
+type Admission =
+  | { readonly kind: 'granted'; readonly grant: AuthorizeResult | undefined }
+  | { readonly kind: 'refused'; readonly error: unknown };
 
 /**
- * Binds the room logic to `ws`: upgrade checks, one Connection per socket,
- * and a liveness sweep that drops dead sockets and keeps quiet ones alive.
+ * Binds the room logic to `ws`: the checks before an upgrade completes
+ * (shutdown, connection limits, origin, document name, credentials), one
+ * session per socket, and a liveness sweep that drops dead sockets and keeps
+ * quiet ones alive.
  */
 export class WsTransport {
   private readonly wss: WebSocketServer;
   private readonly alive = new WeakMap<WebSocket, boolean>();
-  private readonly sockets = new Set<WebSocket>();
+  private readonly sockets = new Map<WebSocket, Connection | undefined>();
+  private readonly limiter: ConnectionLimiter;
+  private readonly originCheck: OriginCheck;
   private sweepTimer: NodeJS.Timeout | undefined;
   private nextConnectionId = 1;
   private accepting = true;
@@ -63,9 +46,15 @@ export class WsTransport {
     this.wss = new WebSocketServer({
       noServer: true,
       maxPayload: options.maxMessageBytes,
+      maxFragments: options.maxFragments,
       perMessageDeflate: false,
       handleProtocols: (protocols) => (protocols.has(QUIRE_SUBPROTOCOL) ? QUIRE_SUBPROTOCOL : false),
     });
+    this.limiter = new ConnectionLimiter({
+      maxConnections: options.maxConnections,
+      maxPerAddress: options.maxConnectionsPerIp,
+    });
+    this.originCheck = options.allowedOrigins.length === 0 ? () => true : createOriginCheck(options.allowedOrigins);
     if (options.keepAliveIntervalMs > 0) {
       this.sweepTimer = setInterval(() => this.sweep(), options.keepAliveIntervalMs);
       this.sweepTimer.unref();
@@ -76,70 +65,112 @@ export class WsTransport {
     return this.sockets.size;
   }
 
+  /** Upgrade requests and sockets holding a connection slot, open or still being checked. */
+  get admittedCount(): number {
+    return this.limiter.size;
+  }
+
   handleUpgrade(request: IncomingMessage, socket: Duplex, head: Buffer): void {
     socket.on('error', () => socket.destroy());
     if (!this.accepting) {
-      rejectUpgrade(socket, 503, 'Service Unavailable', 'server is shutting down');
+      rejectUpgrade(socket, 503, 'server is shutting down');
       return;
     }
-    // The raw request path, not a WHATWG-normalised one: normalising would fold
-    // "a/../b" into "b" and let two spellings address one document.
-    const target = request.url ?? '/';
-    const queryStart = target.indexOf('?');
-    const pathname = queryStart === -1 ? target : target.slice(0, queryStart);
-    const name = parseDocumentPath(pathname, this.context.options.pathPrefix);
+    const facts = readUpgradeFacts(request);
+    // The slot is held from the request until its socket closes, whatever
+    // happens in between, so slow or abandoned handshakes count too.
+    const refusal = this.limiter.tryAcquire(facts.address);
+    if (refusal !== null) {
+      if (refusal === 'total') rejectUpgrade(socket, 503, 'too many connections', { 'Retry-After': '5' });
+      else rejectUpgrade(socket, 429, 'too many connections from this address', { 'Retry-After': '5' });
+      return;
+    }
+    socket.once('close', () => this.limiter.release(facts.address));
+    if (!this.originCheck(facts.origin)) {
+      rejectUpgrade(socket, 403, 'origin not allowed');
+      return;
+    }
+    const name = parseDocumentPath(facts.pathname, this.context.options.pathPrefix);
     if (!name.ok) {
-      rejectUpgrade(socket, 400, 'Bad Request', `invalid document name: ${name.problem}`);
+      rejectUpgrade(socket, 400, `invalid document name: ${name.problem}`);
       return;
     }
-    this.wss.handleUpgrade(request, socket, head, (ws) => this.accept(ws, name.docName));
+    const { authorize, authTimeoutMs } = this.context.options;
+    const bringsCredentials = facts.token !== undefined || request.headers.authorization !== undefined;
+    if (authorize === undefined || (!bringsCredentials && facts.offersExtensions)) {
+      // Open access, or a quire.v1 client that will send its token in a message.
+      this.complete(request, socket, head, name.docName, facts, { kind: 'granted', grant: undefined });
+      return;
+    }
+    const check = runWithDeadline(
+      authorize({
+        docName: name.docName,
+        ...(facts.token === undefined ? {} : { token: facts.token }),
+        headers: request.headers,
+        remoteAddress: facts.address,
+      }),
+      authTimeoutMs,
+    );
+    check.then(
+      (grant) => this.complete(request, socket, head, name.docName, facts, { kind: 'granted', grant }),
+      (error: unknown) => {
+        const { httpStatus, reason } = refusalFor(error);
+        this.context.logger.info(
+          { docName: name.docName, address: facts.address, code: reason, err: error },
+          'upgrade refused by authorization',
+        );
+        if (facts.offersExtensions) {
+          // Browsers report an HTTP refusal as a bare 1006, which a provider
+          // cannot tell from a network fault; a quire.v1 client gets the
+          // socket, the reason and the close code instead, and stops retrying.
+          this.complete(request, socket, head, name.docName, facts, { kind: 'refused', error });
+          return;
+        }
+        rejectUpgrade(socket, httpStatus, reason, httpStatus === 401 ? { 'WWW-Authenticate': 'Bearer' } : {});
+      },
+    );
   }
 
-  private accept(ws: WebSocket, docName: string): void {
-    const { registry, logger, options } = this.context;
-    const connection = new Connection({
-      id: this.nextConnectionId++,
-      docName,
-      socket: adaptSocket(ws),
-      extensions: ws.protocol === QUIRE_SUBPROTOCOL,
-      maxBufferedBytes: options.maxBufferedBytes,
-      onSlowConsumer: (slow) => slow.close(CLOSE_TRY_AGAIN_LATER, 'ERR_SLOW_CONSUMER'),
-    });
-    this.sockets.add(ws);
-    this.alive.set(ws, true);
-    const room = registry.acquire(docName);
-    room.addConnection(connection);
-    logger.info({ docName, connectionId: connection.id, extensions: connection.extensions }, 'connection opened');
-
-    ws.on('pong', () => this.alive.set(ws, true));
-    ws.on('message', (data, isBinary) => {
+  private complete(
+    request: IncomingMessage,
+    socket: Duplex,
+    head: Buffer,
+    docName: string,
+    facts: UpgradeFacts,
+    admission: Admission,
+  ): void {
+    // The client may have gone, or the server begun to close, while the hook ran.
+    if (socket.destroyed) return;
+    if (!this.accepting) {
+      rejectUpgrade(socket, 503, 'server is shutting down');
+      return;
+    }
+    this.wss.handleUpgrade(request, socket, head, (ws) => {
+      this.sockets.set(ws, undefined);
       this.alive.set(ws, true);
-      if (!isBinary) {
-        connection.close(CLOSE_UNSUPPORTED_DATA, 'ERR_TEXT_FRAME');
+      ws.on('pong', () => this.alive.set(ws, true));
+      ws.on('message', () => this.alive.set(ws, true));
+      ws.once('close', (code) => {
+        this.sockets.delete(ws);
+        this.context.options.metrics.connectionClosed(code);
+      });
+      if (admission.kind === 'refused') {
+        const { closeCode, reason } = refusalFor(admission.error);
+        ws.send(encodeError(closeCode.code, reason));
+        ws.close(closeCode.code, closeCode.reason);
         return;
       }
-      if (room.state === 'loading' && connection.pendingMessages.length >= options.maxQueuedMessages) {
-        connection.close(CLOSE_POLICY_VIOLATION, 'ERR_QUEUE_FULL');
-        return;
-      }
-      room.receive(connection, toBytes(data));
-    });
-    ws.on('error', (error) => {
-      logger.warn({ docName, connectionId: connection.id, err: error }, 'socket error');
-    });
-    ws.once('close', (code) => {
-      this.sockets.delete(ws);
-      room.removeConnection(connection);
-      registry.release(room);
-      logger.info(
-        { docName, connectionId: connection.id, durationMs: Date.now() - connection.openedAt, code },
-        'connection closed',
+      const connection = runSocketSession(
+        ws,
+        { id: this.nextConnectionId++, docName, grant: admission.grant, headers: request.headers, address: facts.address },
+        this.context,
       );
+      if (this.sockets.has(ws)) this.sockets.set(ws, connection);
     });
   }
 
   private sweep(): void {
-    for (const ws of this.sockets) {
+    for (const ws of this.sockets.keys()) {
       if (this.alive.get(ws) === false) {
         ws.terminate();
         continue;
@@ -158,9 +189,17 @@ export class WsTransport {
     if (this.sweepTimer !== undefined) clearInterval(this.sweepTimer);
   }
 
+  /** Closes every connection, including those not in a room yet (still authenticating). */
+  closeConnections(closeCode: CloseCode): void {
+    for (const [ws, connection] of this.sockets) {
+      if (connection !== undefined) connection.close(closeCode);
+      else ws.close(closeCode.code, closeCode.reason);
+    }
+  }
+
   /** Resolves once every socket has closed; stragglers are terminated after `graceMs`. */
   async waitForSockets(graceMs: number): Promise<void> {
-    const closing = [...this.sockets].map(
+    const closing = [...this.sockets.keys()].map(
       (ws) =>
         new Promise<void>((resolve) => {
           if (ws.readyState === ws.CLOSED) {

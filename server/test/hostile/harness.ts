@@ -33,6 +33,11 @@ export class Harness {
   async restart(): Promise<void> {
     const exitCode = await this.server.stop('SIGTERM');
     expect(exitCode).toBe(0);
+    await this.relaunch();
+  }
+
+  /** Starts a new server on the same data directory (after the last one was stopped or killed). */
+  async relaunch(): Promise<void> {
     this.server = await startServerProcess({
       dataDir: this.dataDir,
       args: this.args,
@@ -46,8 +51,9 @@ export class Harness {
   }
 }
 
-export function documentUrl(serverUrl: string, docName: string, token: string | undefined = writeAll()): string {
-  const query = token === undefined ? '' : `?token=${encodeURIComponent(token)}`;
+/** The document's URL; `token: null` leaves the token out. */
+export function documentUrl(serverUrl: string, docName: string, token: string | null = writeAll()): string {
+  const query = token === null ? '' : `?token=${encodeURIComponent(token)}`;
   return `${serverUrl}/${docName.split('/').map(encodeURIComponent).join('/')}${query}`;
 }
 
@@ -55,10 +61,10 @@ export function documentUrl(serverUrl: string, docName: string, token: string | 
 export async function openRaw(
   serverUrl: string,
   docName: string,
-  options: { token?: string; extensions?: boolean } = {},
+  options: { token?: string | null; extensions?: boolean } = {},
 ): Promise<RawClient> {
   const client = new RawClient(
-    documentUrl(serverUrl, docName, 'token' in options ? options.token : writeAll()),
+    documentUrl(serverUrl, docName, options.token === undefined ? writeAll() : options.token),
     options.extensions === true ? [QUIRE_SUBPROTOCOL] : [],
   );
   await client.opened;

@@ -1,0 +1,142 @@
+import { spawn } from 'node:child_process';
+import { once } from 'node:events';
+import { afterAll, afterEach, beforeAll, describe, expect, it, vi } from 'vitest';
+import * as Y from 'yjs';
+import { CLOSE_GOING_AWAY, CLOSE_INTERNAL_ERROR, encodeSyncUpdate } from '@quire/protocol';
+import { createLevelStore, openLevelBackend } from '@quire/storage-level';
+import { killServerProcesses, removeTempDirs, SERVER_CLI } from '@quire/test-utils';
+import { RawClient } from '../helpers/raw-client.ts';
+import { writeAll } from '../security/helpers/tokens.ts';
+import {
+  assertServedAndIntact,
+  destroyStockClients,
+  Harness,
+  openRaw,
+  readText,
+  textUpdate,
+  writeStored,
+} from './harness.ts';
+
+// Rows 33, 35, 36, 39, 41: storage faults and crashes against the real
+// process and a real LevelDB directory. Rows 32 and 34 need a store that
+// fails on demand and run in-process (storage-faults.test.ts).
+
+let harness: Harness;
+const stored: Record<string, string> = { witness: 'stored before the faults' };
+
+beforeAll(async () => {
+  harness = await Harness.start(['--room-idle-ms', '0']);
+  await writeStored(harness.url, 'witness', stored['witness']!);
+});
+afterEach(() => destroyStockClients());
+afterAll(async () => {
+  await killServerProcesses();
+  await removeTempDirs();
+});
+
+describe('storage faults (rows 33, 35, 36, 39, 41)', () => {
+  it('row 33: a corrupt record makes that document unavailable (1011), never rewritten; others are fine', async () => {
+    await writeStored(harness.url, 'row-33', 'before the corruption');
+    expect(await harness.server.stop('SIGTERM')).toBe(0);
+    const backend = await openLevelBackend({ path: harness.dataDir });
+    await backend.appendEntries([{ docName: 'row-33', update: new Uint8Array([0xff, 0xfe, 0x01, 0x02]) }]);
+    await backend.close();
+    await harness.relaunch();
+
+    for (let attempt = 0; attempt < 3; attempt++) {
+      const client = new RawClient(`${harness.url}/row-33?token=${encodeURIComponent(writeAll())}`);
+      await client.opened;
+      client.send(encodeSyncUpdate(textUpdate('would overwrite')));
+      const closed = await client.closed;
+      expect(closed.code).toBe(CLOSE_INTERNAL_ERROR.code);
+      expect(client.received.some((message) => message.type === 'sync-step-1')).toBe(false);
+    }
+    await vi.waitFor(() =>
+      expect(harness.server.logs.some((line) => line.level >= 50 && line['docName'] === 'row-33')).toBe(true),
+    );
+    await assertServedAndIntact(harness, stored);
+
+    // Still corrupt on disk: nothing was written over it.
+    expect(await harness.server.stop('SIGTERM')).toBe(0);
+    const store = await createLevelStore({ path: harness.dataDir });
+    await expect(store.load('row-33')).rejects.toMatchObject({ code: 'ERR_STORAGE_CORRUPT' });
+    await store.delete('row-33');
+    await store.close();
+    await harness.relaunch();
+  });
+
+  it('row 35: a second process on the same data directory exits non-zero with a clear log line; the first is unaffected', async () => {
+    const second = spawn(
+      process.execPath,
+      [SERVER_CLI, '--host', '127.0.0.1', '--port', '0', '--data-dir', harness.dataDir],
+      { stdio: ['ignore', 'pipe', 'pipe'] },
+    );
+    let stdout = '';
+    let stderr = '';
+    second.stdout.setEncoding('utf8').on('data', (chunk: string) => (stdout += chunk));
+    second.stderr.setEncoding('utf8').on('data', (chunk: string) => (stderr += chunk));
+    const [exitCode] = (await once(second, 'exit')) as [number | null];
+    expect(exitCode).toBe(1);
+    const fatal = stdout
+      .split('\n')
+      .filter((line) => line.startsWith('{'))
+      .map((line) => JSON.parse(line) as { level: number; msg: string; code?: string })
+      .find((line) => line.level === 60);
+    expect(fatal?.code).toBe('ERR_STORAGE_LOCKED');
+    expect(fatal?.msg).toMatch(/cannot open storage: .*locked/);
+    expect(stderr).toMatch(/locked/);
+    await assertServedAndIntact(harness, stored);
+  });
+
+  it('row 36: kill -9 during continuous edits keeps every acknowledged edit, once', async () => {
+    const client = await openRaw(harness.url, 'row-36', { extensions: true });
+    const doc = new Y.Doc();
+    let sent = 0;
+    const pump = setInterval(() => {
+      if (client.socket.readyState !== client.socket.OPEN) return;
+      for (let burst = 0; burst < 5; burst++) client.send(encodeSyncUpdate(textUpdate(`<${sent++}>`, doc)));
+    }, 5);
+    await vi.waitFor(() => expect(client.received.filter((m) => m.type === 'saved').length).toBeGreaterThan(20));
+    await harness.server.stop('SIGKILL');
+    clearInterval(pump);
+    const acknowledged = Math.max(...client.received.map((m) => (m.type === 'saved' ? m.count : 0)));
+    await harness.relaunch();
+    const text = await readText(harness.url, 'row-36');
+    for (let index = 0; index < acknowledged; index++) {
+      expect(text.split(`<${index}>`), `edit ${index} of ${acknowledged} acknowledged`).toHaveLength(2);
+    }
+    stored['row-36'] = text;
+    await assertServedAndIntact(harness, stored);
+  });
+
+  it('row 39: a client joining right after the last one left (store in flight) sees the latest edits', async () => {
+    let expected = '';
+    for (let round = 0; round < 20; round++) {
+      const writer = await openRaw(harness.url, 'row-39');
+      writer.send(encodeSyncUpdate(textUpdate(`[${round}]`)));
+      writer.close();
+      await writer.closed;
+      expected = await readText(harness.url, 'row-39');
+      expect(expected.split('[').length - 1, `round ${round}`).toBe(round + 1);
+    }
+    stored['row-39'] = expected;
+    await assertServedAndIntact(harness, stored);
+  });
+
+  it('row 41: SIGTERM with pending stores flushes them all and closes clients with 1001', async () => {
+    const writer = await openRaw(harness.url, 'row-41');
+    const observer = await openRaw(harness.url, 'row-41');
+    const doc = new Y.Doc();
+    for (let index = 0; index < 50; index++) writer.send(encodeSyncUpdate(textUpdate(`(${index})`, doc)));
+    // Once the observer saw all 50, the server applied them; their stores may still be pending.
+    await vi.waitFor(() => expect(observer.received.filter((m) => m.type === 'sync-update')).toHaveLength(50));
+    expect(await harness.server.stop('SIGTERM')).toBe(0);
+    expect((await writer.closed).code).toBe(CLOSE_GOING_AWAY.code);
+    expect((await observer.closed).code).toBe(CLOSE_GOING_AWAY.code);
+    await harness.relaunch();
+    stored['row-41'] = doc.getText('text').toString();
+    expect(await readText(harness.url, 'row-41')).toBe(stored['row-41']);
+    await assertServedAndIntact(harness, stored);
+  });
+});
+
