@@ -1,11 +1,16 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { DocumentStore } from '@quire/storage';
 import type { Logger } from './logger.ts';
+import type { ServerMetrics } from './metrics/server-metrics.ts';
+import type { StaticFiles } from './static-files.ts';
 
 export interface HttpRoutesContext {
   readonly store: DocumentStore;
   readonly logger: Logger;
+  readonly metrics: ServerMetrics;
   readonly isServing: () => boolean;
+  /** A built web app served to GETs no endpoint answers; null: none. */
+  readonly staticFiles: StaticFiles | null;
 }
 
 function sendJson(response: ServerResponse, status: number, body: unknown): void {
@@ -31,6 +36,26 @@ export function createHttpHandler(context: HttpRoutesContext) {
         if (context.isServing()) sendJson(response, 200, { status: 'ok' });
         else sendJson(response, 503, { status: 'shutting down' });
         return;
+      case '/readyz':
+        // Ready: serving, and storage open and accepting writes.
+        if (!context.isServing()) {
+          sendJson(response, 503, { status: 'shutting down' });
+          return;
+        }
+        try {
+          await context.store.checkWritable();
+          sendJson(response, 200, { status: 'ready' });
+        } catch (error) {
+          context.logger.warn({ err: error }, 'readiness check failed');
+          sendJson(response, 503, { status: 'storage unavailable' });
+        }
+        return;
+      case '/metrics': {
+        const text = await context.metrics.render();
+        response.writeHead(200, { 'content-type': context.metrics.contentType, 'cache-control': 'no-store' });
+        response.end(text);
+        return;
+      }
       case '/api/documents': {
         try {
           const documents = await context.store.list();
@@ -48,6 +73,7 @@ export function createHttpHandler(context: HttpRoutesContext) {
         return;
       }
       default:
+        if (context.staticFiles !== null && (await context.staticFiles.serve(request, response, pathname))) return;
         sendJson(response, 404, { error: 'not found' });
     }
   };

@@ -5,6 +5,7 @@
  *   0x00 "quire"                                   format marker  -> [FORMAT_VERSION]
  *   0x01 <docName UTF-8> 0x00 <seq: 8 bytes BE>    log entry      -> a Yjs update (V1)
  *   0x02 <docName UTF-8>                           metadata       -> see document-metadata.ts
+ *   0x03 "probe"                                   readiness probe -> 8 bytes, rewritten by each check
  *
  * A valid document name never contains NUL, so the 0x00 separator ends the name:
  * the log of "a" (01 61 00 ..) cannot interleave with the log of "ab" (01 61 62 00 ..),
@@ -13,6 +14,7 @@
  */
 export const FORMAT_VERSION = 1;
 export const FORMAT_KEY = Uint8Array.of(0x00, ...new TextEncoder().encode('quire'));
+export const PROBE_KEY = Uint8Array.of(0x03, ...new TextEncoder().encode('probe'));
 
 const LOG_PREFIX = 0x01;
 const METADATA_PREFIX = 0x02;

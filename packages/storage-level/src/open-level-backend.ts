@@ -12,6 +12,7 @@ import {
   FORMAT_VERSION,
   logRange,
   METADATA_RANGE,
+  PROBE_KEY,
 } from './level-keys.ts';
 import { openFailure } from './open-failure.ts';
 
@@ -182,6 +183,15 @@ export async function openLevelBackend(options: LevelBackendOptions): Promise<St
       operations.push({ type: 'del', key: encodeMetadataKey(docName) });
       await write(operations, [docName]);
       states.delete(docName);
+    },
+
+    async probeWrite() {
+      // A fresh value each time, so reading it back proves this write landed.
+      const value = new Uint8Array(8);
+      new DataView(value.buffer).setFloat64(0, Date.now() + Math.random());
+      await db.put(PROBE_KEY, value, { sync: false });
+      const read = await db.get(PROBE_KEY);
+      if (read === undefined || Buffer.compare(read, value) !== 0) throw new Error('the probe record did not read back');
     },
 
     async close() {

@@ -241,6 +241,19 @@ export function createDocumentStore(backend: StorageBackend, options: DocumentSt
       });
     },
 
+    checkWritable() {
+      return operation(async () => {
+        // Through the write queue: a store whose batches stall is not ready either.
+        await writes.run(async () => {
+          try {
+            await backend.probeWrite?.();
+          } catch (error) {
+            throw toStorageError(error, 'ERR_STORAGE_WRITE_FAILED', 'The storage backend failed a probe write');
+          }
+        });
+      });
+    },
+
     close() {
       closing ??= (async () => {
         groupCommit.flush();

@@ -33,5 +33,12 @@ export interface DocumentStore {
   compact(docName: string): Promise<void>;
   list(): Promise<DocumentInfo[]>;
   delete(docName: string): Promise<void>;
+  /**
+   * Resolves once a small probe record, outside every document, was written and
+   * read back through the write queue: what a readiness check asks. Rejects with
+   * ERR_STORAGE_NOT_OPEN after `close()`, ERR_STORAGE_WRITE_FAILED when the
+   * backend cannot write.
+   */
+  checkWritable(): Promise<void>;
   close(): Promise<void>;
 }

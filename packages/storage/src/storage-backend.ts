@@ -54,6 +54,13 @@ export interface StorageBackend {
   /** Removes a document's entries and metadata; no-op for an unknown document. */
   deleteDocument(docName: string): Promise<void>;
 
+  /**
+   * Writes a probe record outside every document's log and reads it back, to
+   * prove the backend can still write. Optional: without it the store counts
+   * as writable while it is open.
+   */
+  probeWrite?(): Promise<void>;
+
   /** Releases the underlying resources. Called once, after every other call settled. */
   close(): Promise<void>;
 }

@@ -248,13 +248,23 @@ export function runDocumentStoreSuite({ name, createStore }: DocumentStoreSuiteO
       const update = createSuiteEditor().type('y');
       const calls = [
         store.load('doc'), store.append('doc', update), store.compact('doc'), store.list(),
-        store.delete('doc'), store.load(''), store.append('doc', new Uint8Array(0)),
+        store.delete('doc'), store.load(''), store.append('doc', new Uint8Array(0)), store.checkWritable(),
       ];
       for (const call of calls) {
         await expect(call).rejects.toBeInstanceOf(StorageError);
         await expect(call).rejects.toMatchObject({ code: 'ERR_STORAGE_NOT_OPEN' });
       }
       await expect(store.close()).resolves.toBeUndefined();
+    });
+
+    it('passes a writability check while open, without creating a document', async () => {
+      const { store } = await open();
+      const editor = createSuiteEditor();
+      await store.append('doc', editor.type('x'));
+      await expect(store.checkWritable()).resolves.toBeUndefined();
+      await expect(store.checkWritable()).resolves.toBeUndefined();
+      expect((await store.list()).map((info) => info.name)).toEqual(['doc']);
+      expect(await loadContent(store, 'doc')).toEqual(contentOf(editor));
     });
 
     it('finishes in-flight appends before close resolves', async () => {

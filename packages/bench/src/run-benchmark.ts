@@ -1,0 +1,106 @@
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import type { Figures, ScenarioHarness, ScenarioId, ScenarioScale } from './scenario.ts';
+import { SCENARIOS } from './scenarios.ts';
+import { findFreePort, killAllServers, startServer, type RunningServer } from './server-process.ts';
+import { median } from './statistics.ts';
+import { TARGETS, type Target, type TargetId } from './targets.ts';
+
+export interface BenchmarkOptions {
+  readonly scale: ScenarioScale;
+  readonly scenarios?: readonly ScenarioId[];
+  readonly targets?: readonly TargetId[];
+  readonly repetitions?: number;
+  /** Progress lines (to stderr in the CLI). */
+  readonly log?: (line: string) => void;
+}
+
+/** Figures of one scenario for one target: each metric's value per repetition. */
+export interface ScenarioResult {
+  readonly scenario: ScenarioId;
+  readonly target: TargetId;
+  readonly runs: Figures[];
+  readonly errors: string[];
+}
+
+export interface BenchmarkResult {
+  readonly targets: readonly Target[];
+  readonly results: readonly ScenarioResult[];
+}
+
+async function runOnce(target: Target, scenarioId: ScenarioId, scale: ScenarioScale): Promise<Figures> {
+  const scenario = SCENARIOS.find((candidate) => candidate.id === scenarioId)!;
+  const dataDir = await mkdtemp(join(tmpdir(), `quire-bench-${target.id}-`));
+  const port = await findFreePort();
+  let server: RunningServer = await startServer(target.command(port, dataDir), port);
+  const harness: ScenarioHarness = {
+    target,
+    dataDir,
+    get server() {
+      return server;
+    },
+    baseUrl: `ws://127.0.0.1:${port}`,
+    createWire: () => target.createWire(),
+    async restart() {
+      await server.stop();
+      server = await startServer(target.command(port, dataDir), port);
+    },
+  };
+  try {
+    return await scenario.run(harness, scale);
+  } finally {
+    await server.stop();
+    await rm(dataDir, { recursive: true, force: true });
+  }
+}
+
+/**
+ * Runs every scenario against every target, each on a fresh server process
+ * with a fresh data directory; targets take turns within a scenario so they
+ * meet the same machine conditions.
+ */
+export async function runBenchmark(options: BenchmarkOptions): Promise<BenchmarkResult> {
+  const log = options.log ?? (() => undefined);
+  const targets = TARGETS.filter((target) => options.targets?.includes(target.id) ?? true);
+  const scenarioIds = SCENARIOS.map((scenario) => scenario.id).filter((id) => options.scenarios?.includes(id) ?? true);
+  const repetitions = options.repetitions ?? 1;
+  const results: ScenarioResult[] = [];
+  try {
+    for (const scenarioId of scenarioIds) {
+      const scenario = SCENARIOS.find((candidate) => candidate.id === scenarioId)!;
+      const byTarget = new Map<TargetId, ScenarioResult>();
+      for (let repetition = 0; repetition < repetitions; repetition += 1) {
+        for (const target of targets) {
+          if (!scenario.appliesTo(target)) continue;
+          let result = byTarget.get(target.id);
+          if (result === undefined) {
+            result = { scenario: scenarioId, target: target.id, runs: [], errors: [] };
+            byTarget.set(target.id, result);
+          }
+          const started = performance.now();
+          try {
+            result.runs.push(await runOnce(target, scenarioId, options.scale));
+            log(`${scenarioId} ${scenario.title} · ${target.label} · run ${repetition + 1}: ${Math.round(performance.now() - started)} ms`);
+          } catch (error) {
+            const message = error instanceof Error ? error.message : String(error);
+            result.errors.push(message);
+            log(`${scenarioId} ${scenario.title} · ${target.label} · run ${repetition + 1} FAILED: ${message}`);
+          }
+        }
+      }
+      results.push(...byTarget.values());
+    }
+  } finally {
+    killAllServers();
+  }
+  return { targets, results };
+}
+
+/** The median of each metric over the repetitions. */
+export function medianFigures(result: ScenarioResult): Figures {
+  const figures: Figures = {};
+  const metrics = new Set(result.runs.flatMap((run) => Object.keys(run)));
+  for (const metric of metrics) figures[metric] = median(result.runs.map((run) => run[metric] ?? Number.NaN));
+  return figures;
+}

@@ -1,0 +1,94 @@
+import * as Y from 'yjs';
+import { BenchClient } from './bench-client.ts';
+import { closeClients, joinClients } from './join-clients.ts';
+import { PeakRssMonitor, sampleProcess } from './process-sampler.ts';
+import { waitUntil, type Scenario } from './scenario.ts';
+
+interface Writer {
+  readonly doc: Y.Doc;
+  readonly text: Y.Text;
+  sent: number;
+}
+
+/**
+ * Every client of every document writes, each keeping at most `inFlight`
+ * inserts that some other replica of its document has not received yet.
+ */
+export const s2Throughput: Scenario = {
+  id: 'S2',
+  title: 'throughput',
+  appliesTo: () => true,
+  async run(harness, scale) {
+    const { documents, clientsPerDocument, inFlight, durationMs } = scale.s2;
+    const wire = harness.createWire();
+    let writing = false;
+    const groups: Writer[][] = [];
+    const clients: BenchClient[] = [];
+
+    const lag = (writer: Writer, group: readonly Writer[]): number => {
+      let slowest = writer.sent;
+      for (const other of group) {
+        if (other !== writer) slowest = Math.min(slowest, Y.getState(other.doc.store, writer.doc.clientID));
+      }
+      return writer.sent - slowest;
+    };
+    const write = (group: readonly Writer[]): void => {
+      if (!writing) return;
+      for (const writer of group) {
+        while (lag(writer, group) < inFlight) {
+          writer.sent += 1;
+          writer.text.insert(0, 'x');
+        }
+      }
+    };
+
+    for (let index = 0; index < documents; index += 1) {
+      const group: Writer[] = [];
+      groups.push(group);
+      for (let member = 0; member < clientsPerDocument; member += 1) {
+        const doc = new Y.Doc();
+        group.push({ doc, text: doc.getText('text'), sent: 0 });
+        clients.push(
+          new BenchClient({
+            baseUrl: harness.baseUrl,
+            docName: `s2-document-${index}`,
+            wire,
+            doc,
+            onRemoteUpdate: () => write(group),
+          }),
+        );
+      }
+    }
+    await joinClients(clients, harness.target);
+
+    const cpuBefore = sampleProcess(harness.server.pid).cpuMs;
+    const rss = new PeakRssMonitor(harness.server.pid);
+    const start = performance.now();
+    writing = true;
+    for (const group of groups) write(group);
+    await new Promise((resolve) => setTimeout(resolve, durationMs));
+    writing = false;
+    const converged = await waitUntil(
+      () =>
+        groups.every((group) =>
+          group.every((writer) => group.every((other) => Y.getState(other.doc.store, writer.doc.clientID) === writer.sent)),
+        ),
+      30_000,
+      20,
+    );
+    const elapsedMs = performance.now() - start;
+    const cpuMs = sampleProcess(harness.server.pid).cpuMs - cpuBefore;
+    const peakRss = rss.stop();
+    await closeClients(clients);
+
+    let inserts = 0;
+    for (const group of groups) for (const writer of group) inserts += writer.sent;
+    const delivered = inserts * (clientsPerDocument - 1);
+    return {
+      'delivered updates/s': converged ? (delivered * 1000) / elapsedMs : Number.NaN,
+      'server CPU per delivered update (µs)': (cpuMs * 1000) / delivered,
+      'all replicas converge (1 = yes)': converged ? 1 : 0,
+      'peak RSS (MiB)': peakRss / 2 ** 20,
+    };
+  },
+};

@@ -1,0 +1,83 @@
+import * as Y from 'yjs';
+import { BenchClient } from './bench-client.ts';
+import { directorySize } from './directory-size.ts';
+import { closeClients, joinClients } from './join-clients.ts';
+import { sleep, waitUntil, type Scenario } from './scenario.ts';
+import { percentile, sortNumbers } from './statistics.ts';
+
+// Inserts the writer may have ahead of what the observer has received.
+const WINDOW = 32;
+
+/**
+ * Many small updates, a restart, then one new client: how long until it holds
+ * the whole document, and whether everything written survived.
+ */
+export const s4ColdLoad: Scenario = {
+  id: 'S4',
+  title: 'cold load',
+  appliesTo: (target) => target.persistent,
+  async run(harness, scale) {
+    const { updates, restartDelayMs } = scale.s4;
+    const docName = 's4-cold-load';
+    const wire = harness.createWire();
+    const writerDoc = new Y.Doc();
+    const observerDoc = new Y.Doc();
+    const text = writerDoc.getText('text');
+    const sentAt = new Map<number, number>();
+    const ackLatencies: number[] = [];
+    let acknowledged = 0;
+    const writer = new BenchClient({
+      baseUrl: harness.baseUrl,
+      docName,
+      wire,
+      doc: writerDoc,
+      onSaved(count) {
+        const now = performance.now();
+        for (let sequence = acknowledged + 1; sequence <= count; sequence += 1) {
+          const sent = sentAt.get(sequence);
+          if (sent !== undefined) ackLatencies.push(now - sent);
+          sentAt.delete(sequence);
+        }
+        acknowledged = Math.max(acknowledged, count);
+      },
+    });
+    const observer = new BenchClient({ baseUrl: harness.baseUrl, docName, wire, doc: observerDoc });
+    await joinClients([writer, observer], harness.target);
+
+    const start = performance.now();
+    let written = 0;
+    const received = (): number => Y.getState(observerDoc.store, writerDoc.clientID);
+    while (written < updates) {
+      while (written < updates && written - received() < WINDOW) {
+        text.insert(text.length, 'x');
+        written += 1;
+        sentAt.set(writer.updatesSent, performance.now());
+      }
+      await waitUntil(() => written - received() < WINDOW, 30_000, 1);
+    }
+    await waitUntil(() => received() >= updates, 30_000, 1);
+    const writeMs = performance.now() - start;
+    // Only Quire acknowledges; wait for the last acknowledgement where they come.
+    if (acknowledged > 0) await waitUntil(() => acknowledged >= writer.updatesSent, 10_000, 1);
+    await closeClients([writer, observer]);
+
+    await sleep(restartDelayMs);
+    await harness.restart();
+    const loadStart = performance.now();
+    const loadedDoc = new Y.Doc();
+    const reader = new BenchClient({ baseUrl: harness.baseUrl, docName, wire, doc: loadedDoc });
+    await joinClients([reader], harness.target);
+    const coldLoadMs = performance.now() - loadStart;
+    const complete = loadedDoc.getText('text').length;
+    await closeClients([reader]);
+
+    const sorted = sortNumbers(ackLatencies);
+    return {
+      'write phase (ms)': writeMs,
+      'ack delay p99 (ms)': sorted.length > 0 ? percentile(sorted, 0.99) : Number.NaN,
+      'cold load (ms)': coldLoadMs,
+      'document complete after restart (%)': (100 * complete) / updates,
+      'data directory (MiB)': directorySize(harness.dataDir) / 2 ** 20,
+    };
+  },
+};

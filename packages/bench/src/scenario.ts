@@ -1,0 +1,49 @@
+import type { RunningServer } from './server-process.ts';
+import type { Target } from './targets.ts';
+import type { WireAdapter } from './wire-adapter.ts';
+
+/** One measured figure of a scenario; NaN when it does not apply. */
+export type Figures = Record<string, number>;
+
+/** What a scenario gets to drive one target. */
+export interface ScenarioHarness {
+  readonly target: Target;
+  readonly dataDir: string;
+  /** The running server (replaced by `restart`). */
+  readonly server: RunningServer;
+  readonly baseUrl: string;
+  createWire(): WireAdapter;
+  /** Stops the server gracefully (SIGTERM) and starts it again on the same data directory. */
+  restart(): Promise<void>;
+}
+
+export interface ScenarioScale {
+  readonly s1: { readonly readers: number; readonly intervalMs: number; readonly durationMs: number };
+  readonly s2: { readonly documents: number; readonly clientsPerDocument: number; readonly inFlight: number; readonly durationMs: number };
+  readonly s3: { readonly connections: number; readonly documents: number };
+  readonly s4: { readonly updates: number; readonly restartDelayMs: number };
+  readonly s5: { readonly offlineEdits: number; readonly othersEdits: number };
+  readonly s6: { readonly documentBytes: number; readonly joiners: number };
+}
+
+export type ScenarioId = 'S1' | 'S2' | 'S3' | 'S4' | 'S5' | 'S6';
+
+export interface Scenario {
+  readonly id: ScenarioId;
+  readonly title: string;
+  /** False when the target cannot run it (the relay keeps no document to load). */
+  appliesTo(target: Target): boolean;
+  run(harness: ScenarioHarness, scale: ScenarioScale): Promise<Figures>;
+}
+
+/** Every wait in a scenario ends: a stuck target yields NaN figures, not a hung run. */
+export async function waitUntil(condition: () => boolean, timeoutMs: number, pollMs = 5): Promise<boolean> {
+  const deadline = performance.now() + timeoutMs;
+  while (!condition()) {
+    if (performance.now() > deadline) return false;
+    await new Promise((resolve) => setTimeout(resolve, pollMs));
+  }
+  return true;
+}
+
+export const sleep = (ms: number): Promise<void> => new Promise((resolve) => setTimeout(resolve, ms));
