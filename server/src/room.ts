@@ -93,6 +93,8 @@ export class Room {
   /** Settles when every append issued so far has settled; appends settle in order. */
   private lastAppend: Promise<void> = Promise.resolve();
   readonly loaded: Promise<void>;
+  /** Connections that closed while the document loaded, with messages still queued. */
+  private readonly departedWhileLoading: Connection[] = [];
 
   constructor(options: RoomOptions) {
     this.docName = options.docName;
@@ -139,6 +141,30 @@ export class Room {
       return;
     }
     for (const connection of this.connections) this.start(connection);
+    for (const departed of this.departedWhileLoading.splice(0)) this.applyDepartedEdits(departed);
+  }
+
+  /**
+   * A client that sent an edit and closed at once (a page being closed) still
+   * meant that edit; it waited for the load with the rest of the queue. Only
+   * document updates are replayed: awareness from a gone client would be a
+   * ghost caret, and a sync step 1 has no one left to answer.
+   */
+  private applyDepartedEdits(connection: Connection): void {
+    for (const bytes of connection.pendingMessages.splice(0)) {
+      const result = decodeMessage(bytes);
+      if (!result.ok) break;
+      const { message } = result;
+      if (message.type !== 'sync-step-2' && message.type !== 'sync-update') continue;
+      try {
+        this.applyClientUpdate(connection, message.type, message.update);
+      } catch (error) {
+        this.logger.warn({ docName: this.docName, connectionId: connection.id, err: error }, 'edit of a departed client refused');
+        break;
+      }
+    }
+    this.ownership.releaseConnection(connection.id);
+    this.roomAwareness.release(connection);
   }
 
   addConnection(connection: Connection): void {
@@ -148,6 +174,10 @@ export class Room {
 
   removeConnection(connection: Connection): void {
     if (!this.connections.delete(connection)) return;
+    if (this.currentState === 'loading' && connection.pendingMessages.length > 0) {
+      this.departedWhileLoading.push(connection);
+      return;
+    }
     this.ownership.releaseConnection(connection.id);
     this.roomAwareness.release(connection);
   }
@@ -415,6 +445,8 @@ export class Room {
 
   /** Resolves when every append issued so far has settled. */
   async flush(): Promise<void> {
+    // Edits of clients that left during the load are appended only after it.
+    await this.loaded;
     await this.lastAppend.catch(() => undefined);
   }
 

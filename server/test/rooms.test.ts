@@ -88,6 +88,30 @@ describe('rooms', () => {
     client.close();
   });
 
+  it('keeps the edits of a client that sent them and left while the document loaded', async () => {
+    const memory = createMemoryStore();
+    const gated = createGatedStore(memory);
+    const server = await startTestServer({ store: gated, roomIdleMs: 0 });
+    const client = new RawClient(`${server.url}/left-early`);
+    await client.opened;
+    const writer = new Y.Doc();
+    for (let index = 0; index < 3; index++) client.send(encodeSyncUpdate(updateSetting('counter', index, writer)));
+    await vi.waitFor(() => expect(server.rooms.get('left-early')?.connections.values().next().value?.pendingMessages.length).toBe(3));
+    client.close();
+    await client.closed;
+    await vi.waitFor(() => expect(server.rooms.get('left-early')?.connections.size).toBe(0));
+    gated.release();
+    await vi.waitFor(async () => {
+      const stored = await memory.load('left-early');
+      expect(stored).not.toBeNull();
+      const doc = new Y.Doc();
+      Y.applyUpdate(doc, stored!.update);
+      expect(doc.getMap('map').get('counter')).toBe(2);
+    });
+    // Its awareness would be a ghost; nothing of it is left in the room.
+    await vi.waitFor(() => expect(server.rooms.size).toBe(0));
+  });
+
   it('closes clients with 1011 and serves nothing when a document fails to load', async () => {
     const gated = createGatedStore(createMemoryStore());
     const server = await startTestServer({ store: gated });

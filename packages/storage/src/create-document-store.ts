@@ -60,6 +60,11 @@ export function createDocumentStore(backend: StorageBackend, options: DocumentSt
   // writing its merged state afterwards would bring the deleted content back.
   const runningCompactions = new Map<string, { overlapsDelete: boolean }>();
 
+  // The last unwritten append of each document, so that a load sees every
+  // append issued before it (read your writes): a document unloaded while its
+  // last append was in flight and opened again at once must not look older.
+  const unwrittenAppends = new Map<string, Promise<void>>();
+
   const groupCommit = createGroupCommit({
     writes,
     write: (entries) => backend.appendEntries(entries),
@@ -187,6 +192,12 @@ export function createDocumentStore(backend: StorageBackend, options: DocumentSt
     load(docName) {
       return operation(async (): Promise<StoredDocument | null> => {
         assertDocumentName(docName);
+        const unwritten = unwrittenAppends.get(docName);
+        if (unwritten !== undefined) {
+          groupCommit.flush();
+          // A failed append is its caller's error; the load reads what is there.
+          await unwritten.catch(() => undefined);
+        }
         const entries = await readLog(docName);
         if (entries.length === 0) return null;
         const update = decode(docName, () => mergeLogEntries(entries));
@@ -199,7 +210,13 @@ export function createDocumentStore(backend: StorageBackend, options: DocumentSt
         assertDocumentName(docName);
         assertUpdate(update);
         // A private copy: the caller may reuse its buffer before the batch is written.
-        await groupCommit.append(docName, new Uint8Array(update));
+        const written = groupCommit.append(docName, new Uint8Array(update));
+        unwrittenAppends.set(docName, written);
+        const forget = (): void => {
+          if (unwrittenAppends.get(docName) === written) unwrittenAppends.delete(docName);
+        };
+        written.then(forget, forget);
+        await written;
       });
     },
 

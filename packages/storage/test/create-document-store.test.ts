@@ -81,6 +81,24 @@ describe('createDocumentStore', () => {
     await store.close();
   });
 
+  it('loads a document with every append issued before the load, even while its batch is being written', async () => {
+    const recording = createRecordingBackend();
+    const gate = createGate();
+    recording.hooks.beforeAppend = () => gate.opened;
+    const store = createDocumentStore(recording.backend);
+    const editor = createSuiteEditor();
+    const first = store.append('doc', editor.type('first'));
+    await new Promise(setImmediate);
+    const second = store.append('doc', editor.type(' second'));
+    const loaded = store.load('doc');
+    const other = await store.load('other');
+    expect(other).toBeNull();
+    gate.open();
+    await Promise.all([first, second]);
+    expect(readContent((await loaded)?.update ?? new Uint8Array())).toEqual(contentOf(editor));
+    await store.close();
+  });
+
   it('writes one batch at a time, gathering appends that arrive meanwhile', async () => {
     const recording = createRecordingBackend();
     const gate = createGate();
