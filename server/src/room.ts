@@ -26,7 +26,7 @@ import { addsDeletions } from './security/delete-set-coverage.ts';
 import { inspectUpdate } from './security/update-inspector.ts';
 import { resolveUpdateLimits, type ResolvedUpdateLimits } from './security/update-limits.ts';
 import { closeCodeForError, errorCodeOf, ServerError } from './server-error.ts';
-import { validateStateVector } from './update-validator.ts';
+import { validateStateVector } from './state-vector.ts';
 
 /** Who caused a change to the room's document. */
 export type TransactionOrigin = Connection | typeof STORAGE_ORIGIN;

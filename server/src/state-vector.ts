@@ -1,0 +1,14 @@
+import * as Y from 'yjs';
+import { CLOSE_BAD_MESSAGE } from '@quire/protocol';
+import { ServerError } from './server-error.ts';
+
+/** Decodes a client's state vector; a malformed one is the client's bad message. */
+export function validateStateVector(stateVector: Uint8Array): Map<number, number> {
+  try {
+    return Y.decodeStateVector(stateVector);
+  } catch (cause) {
+    throw new ServerError('ERR_STATE_VECTOR_MALFORMED', CLOSE_BAD_MESSAGE, 'state vector could not be decoded', {
+      cause,
+    });
+  }
+}
