@@ -1,6 +1,7 @@
 import { existsSync } from 'node:fs';
 import { mkdir } from 'node:fs/promises';
 import { fileURLToPath } from 'node:url';
+import { describe, expect, it } from 'vitest';
 import { chromium, type Browser, type BrowserContext, type Page } from 'playwright-core';
 import { startServerProcess, type ServerProcess } from '@quire/test-utils';
 import type { EditorUser } from '../src/index.ts';
@@ -42,6 +43,22 @@ export function browserAvailability(): BrowserAvailability {
   else if (!existsSync(`${DEMO_DIR}/index.html`)) problem = `the demo is not built (pnpm build)`;
   if (problem !== null && !required) process.stderr.write(`browser tests skipped: ${problem}\n`);
   return { run: problem === null, problem, required };
+}
+
+/**
+ * A describe block for tests in a real browser: skipped with the reason
+ * printed where there is no browser, failing instead where CI demands one.
+ * Browsers on a busy CI machine are slow: a generous budget per test; every
+ * wait has its own timeout.
+ */
+export function describeInBrowser(name: string, body: () => void): void {
+  const availability = browserAvailability();
+  describe.runIf(availability.required && !availability.run)('the browser', () => {
+    it('is available, as CI requires', () => {
+      expect.fail(`browser tests cannot run: ${availability.problem}`);
+    });
+  });
+  describe.runIf(availability.run)(name, { timeout: 90_000 }, body);
 }
 
 /** A fresh headless Chromium; Playwright gives each launch its own new profile directory. */

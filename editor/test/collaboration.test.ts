@@ -1,10 +1,10 @@
 import { writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, afterEach, beforeAll, expect, it } from 'vitest';
 import type { Browser, BrowserContext, Page } from 'playwright-core';
 import { createTempDir, killServerProcesses, removeTempDirs, type ServerProcess } from '@quire/test-utils';
 import {
-  browserAvailability,
+  describeInBrowser,
   documentHtml,
   documentUrl,
   ensureArtifactsDir,
@@ -20,16 +20,7 @@ import {
 const ADA = { name: 'Ada', color: '#e11d48' };
 const GRACE = { name: 'Grace', color: '#0284c7' };
 
-const availability = browserAvailability();
-
-describe.runIf(availability.required && !availability.run)('the browser', () => {
-  it('is available, as CI requires', () => {
-    expect.fail(`browser tests cannot run: ${availability.problem}`);
-  });
-});
-
-// Browsers on a busy CI machine are slow: a generous budget per test; every wait has its own timeout.
-describe.runIf(availability.run)('two people editing in real browsers', { timeout: 90_000 }, () => {
+describeInBrowser('two people editing in real browsers', () => {
   let browser: Browser;
   let server: ServerProcess;
   const contexts: BrowserContext[] = [];

@@ -1,8 +1,8 @@
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, expect, it } from 'vitest';
 import type { Browser } from 'playwright-core';
 import { createTempDir, killServerProcesses, removeTempDirs, type ServerProcess } from '@quire/test-utils';
 import {
-  browserAvailability,
+  describeInBrowser,
   documentHtml,
   documentUrl,
   launchBrowser,
@@ -14,16 +14,7 @@ import {
   waitForText,
 } from './browser-harness.ts';
 
-const availability = browserAvailability();
-
-describe.runIf(availability.required && !availability.run)('the browser', () => {
-  it('is available, as CI requires', () => {
-    expect.fail(`browser tests cannot run: ${availability.problem}`);
-  });
-});
-
-// Browsers on a busy CI machine are slow: a generous budget per test; every wait has its own timeout.
-describe.runIf(availability.run)('offline editing in a real browser', { timeout: 90_000 }, () => {
+describeInBrowser('offline editing in a real browser', () => {
   let browser: Browser;
   let server: ServerProcess;
 

@@ -1,8 +1,8 @@
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, expect, it } from 'vitest';
 import type { Browser, Page } from 'playwright-core';
 import { createTempDir, killServerProcesses, removeTempDirs } from '@quire/test-utils';
 import {
-  browserAvailability,
+  describeInBrowser,
   documentHtml,
   documentUrl,
   launchBrowser,
@@ -14,16 +14,7 @@ import {
   waitForText,
 } from './browser-harness.ts';
 
-const availability = browserAvailability();
-
-describe.runIf(availability.required && !availability.run)('the browser', () => {
-  it('is available, as CI requires', () => {
-    expect.fail(`browser tests cannot run: ${availability.problem}`);
-  });
-});
-
-// Browsers on a busy CI machine are slow: a generous budget per test; every wait has its own timeout.
-describe.runIf(availability.run)('a server restart while two people edit', { timeout: 90_000 }, () => {
+describeInBrowser('a server restart while two people edit', () => {
   let browser: Browser;
 
   beforeAll(async () => {
