@@ -4,6 +4,10 @@ import type { Logger } from './logger.ts';
 import type { ServerMetrics } from './metrics/server-metrics.ts';
 import { Room, type RoomLimits } from './room.ts';
 
+// Appends since load below which a log is left as is on unload: merging a
+// handful of entries at the next load costs less than a compaction now.
+const COMPACT_ON_UNLOAD_AFTER = 16;
+
 export interface RoomRegistryOptions {
   readonly store: DocumentStore;
   readonly logger: Logger;
@@ -83,6 +87,21 @@ export class RoomRegistry {
     this.rooms.delete(room.docName);
     room.destroy();
     this.options.logger.debug({ docName: room.docName }, 'room unloaded');
+    await this.compactAfterUse(room);
+  }
+
+  /**
+   * A document whose log grew while it was open is compacted as it unloads
+   * (or the server stops), off every client's path, so that the next load
+   * reads one merged entry instead of merging up to a threshold's worth.
+   */
+  private async compactAfterUse(room: Room): Promise<void> {
+    if (room.appendedUpdates < COMPACT_ON_UNLOAD_AFTER) return;
+    try {
+      await this.options.store.compact(room.docName);
+    } catch (error) {
+      this.options.logger.warn({ docName: room.docName, err: error }, 'compaction after use failed');
+    }
   }
 
   private forget(room: Room): void {
@@ -117,6 +136,7 @@ export class RoomRegistry {
     this.rooms.clear();
     for (const room of rooms) room.closeAll(closeCode);
     await Promise.all([...rooms.map((room) => room.flush()), ...this.unloading]);
+    await Promise.all(rooms.map((room) => this.compactAfterUse(room)));
     for (const room of rooms) room.destroy();
   }
 }

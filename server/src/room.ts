@@ -90,6 +90,8 @@ export class Room {
    * which errs on the safe side.
    */
   private documentBytes = 0;
+  /** Updates appended to storage since the room loaded. */
+  appendedUpdates = 0;
   /** Settles when every append issued so far has settled; appends settle in order. */
   private lastAppend: Promise<void> = Promise.resolve();
   readonly loaded: Promise<void>;
@@ -392,6 +394,7 @@ export class Room {
   };
 
   private append(update: Uint8Array): void {
+    this.appendedUpdates += 1;
     const written = this.store.append(this.docName, update);
     if (this.metrics !== undefined) {
       const { metrics } = this;

@@ -23,6 +23,8 @@ export interface Target {
   readonly holdsState: boolean;
   /** Runs from the separately installed peers directory. */
   readonly needsPeers: boolean;
+  /** Sends durable "saved" acknowledgements (Quire's quire.v1 extension). */
+  readonly acknowledges: boolean;
   createWire(): WireAdapter;
   command(port: number, dataDir: string): ServerCommand;
 }
@@ -54,6 +56,7 @@ const yWebsocketServer = (persistent: boolean): Target => ({
   persistent,
   holdsState: true,
   needsPeers: true,
+  acknowledges: false,
   createWire: () => createYWebsocketWire(),
   command: (port, dataDir) => ({
     args: [join(PEERS_DIR, 'y-websocket-server.mjs')],
@@ -68,6 +71,7 @@ const hocuspocus = (persistent: boolean): Target => ({
   persistent,
   holdsState: true,
   needsPeers: true,
+  acknowledges: false,
   createWire: createHocuspocusWire,
   command: (port, dataDir) => ({
     args: [join(PEERS_DIR, 'hocuspocus.mjs')],
@@ -83,6 +87,7 @@ export const TARGETS: readonly Target[] = [
     persistent: true,
     holdsState: true,
     needsPeers: false,
+    acknowledges: true,
     // quire.v1 turns on the durable "saved" acknowledgements.
     createWire: () => createYWebsocketWire({ subprotocols: ['quire.v1'] }),
     command: (port, dataDir) => ({
@@ -99,6 +104,7 @@ export const TARGETS: readonly Target[] = [
     persistent: false,
     holdsState: false,
     needsPeers: false,
+    acknowledges: false,
     createWire: () => createYWebsocketWire({ stateless: true }),
     command: (port) => ({ args: [RELAY_MAIN], env: { PORT: String(port) } }),
   },
