@@ -39,12 +39,16 @@ function withPrefix(prefix: number, docName: string, extra: number): Uint8Array 
 }
 
 export function encodeLogKey(docName: string, sequence: number): Uint8Array {
-  const key = withPrefix(LOG_PREFIX, docName, 1 + SEQUENCE_BYTES);
+  return encodeLogKeyAfter(logRange(docName).gte, sequence);
+}
+
+/** A log key from its document's prefix (`logRange(docName).gte`), so a batch encodes the name once. */
+export function encodeLogKeyAfter(prefix: Uint8Array, sequence: number): Uint8Array {
+  const key = new Uint8Array(prefix.byteLength + SEQUENCE_BYTES);
+  key.set(prefix);
   const view = new DataView(key.buffer);
-  const offset = key.byteLength - SEQUENCE_BYTES;
-  key[offset - 1] = SEPARATOR;
-  view.setUint32(offset, Math.floor(sequence / UINT32));
-  view.setUint32(offset + 4, sequence % UINT32);
+  view.setUint32(prefix.byteLength, Math.floor(sequence / UINT32));
+  view.setUint32(prefix.byteLength + 4, sequence % UINT32);
   return key;
 }
 

@@ -6,7 +6,7 @@ import type { DocumentMetadata } from './document-metadata.ts';
 import {
   decodeLogSequence,
   decodeMetadataKey,
-  encodeLogKey,
+  encodeLogKeyAfter,
   encodeMetadataKey,
   FORMAT_KEY,
   FORMAT_VERSION,
@@ -90,8 +90,22 @@ export async function openLevelBackend(options: LevelBackendOptions): Promise<St
   }
 
   async function write(operations: Operation[], docNames: Iterable<string>): Promise<void> {
+    // A chained batch: abstract-level's array form clones and re-validates
+    // every operation (about 7 µs each), the chained form hands each one to
+    // the native batch at once (about 1 µs).
+    const batch = db.batch();
     try {
-      await db.batch(operations, { sync: syncWrites });
+      for (const operation of operations) {
+        if (operation.type === 'put') batch.put(operation.key, operation.value);
+        else batch.del(operation.key);
+      }
+    } catch (error) {
+      await batch.close();
+      for (const docName of docNames) states.delete(docName);
+      throw error;
+    }
+    try {
+      await batch.write({ sync: syncWrites });
     } catch (error) {
       // The batch may or may not have reached the log; read the truth back next time.
       for (const docName of docNames) states.delete(docName);
@@ -116,24 +130,25 @@ export async function openLevelBackend(options: LevelBackendOptions): Promise<St
         if (updates === undefined) byDocument.set(docName, [update]);
         else updates.push(update);
       }
-      await Promise.all([...byDocument.keys()].map(stateOf));
+      // Only documents not seen since the store opened need a read.
+      const unknown = [...byDocument.keys()].filter((docName) => !states.has(docName));
+      if (unknown.length > 0) await Promise.all(unknown.map(stateOf));
       const now = Date.now();
       const operations: Operation[] = [];
       const next = new Map<string, DocumentState>();
       for (const [docName, updates] of byDocument) {
-        let state = await stateOf(docName);
+        const state = states.get(docName) ?? (await stateOf(docName));
+        const prefix = logRange(docName).gte;
+        let { lastSequence, entryCount, storedBytes } = state;
         for (const update of updates) {
-          const lastSequence = state.lastSequence + 1;
-          operations.push({ type: 'put', key: encodeLogKey(docName, lastSequence), value: update });
-          state = {
-            lastSequence,
-            entryCount: state.entryCount + 1,
-            storedBytes: state.storedBytes + update.byteLength,
-            updatedAt: now,
-          };
+          lastSequence += 1;
+          entryCount += 1;
+          storedBytes += update.byteLength;
+          operations.push({ type: 'put', key: encodeLogKeyAfter(prefix, lastSequence), value: update });
         }
-        operations.push(putMetadata(docName, state));
-        next.set(docName, state);
+        const written: DocumentState = { lastSequence, entryCount, storedBytes, updatedAt: now };
+        operations.push(putMetadata(docName, written));
+        next.set(docName, written);
       }
       await write(operations, next.keys());
       const stats = new Map<string, LogStats>();
@@ -148,9 +163,10 @@ export async function openLevelBackend(options: LevelBackendOptions): Promise<St
     async replaceEntries(docName, replaced, merged) {
       const state = await stateOf(docName);
       const operations: Operation[] = [];
+      const prefix = logRange(docName).gte;
       let removedBytes = 0;
       for (const entry of replaced) {
-        operations.push({ type: 'del', key: encodeLogKey(docName, entry.id) });
+        operations.push({ type: 'del', key: encodeLogKeyAfter(prefix, entry.id) });
         removedBytes += entry.update.byteLength;
       }
       const next: DocumentState = {
@@ -159,7 +175,7 @@ export async function openLevelBackend(options: LevelBackendOptions): Promise<St
         storedBytes: state.storedBytes - removedBytes + merged.byteLength,
         updatedAt: Date.now(),
       };
-      operations.push({ type: 'put', key: encodeLogKey(docName, next.lastSequence), value: merged });
+      operations.push({ type: 'put', key: encodeLogKeyAfter(prefix, next.lastSequence), value: merged });
       operations.push(putMetadata(docName, next));
       await write(operations, [docName]);
       states.set(docName, next);

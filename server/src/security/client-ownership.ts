@@ -94,16 +94,25 @@ export type OwnershipVerdict =
  *    after a server restart it legitimately carries other users' edits.
  */
 export function checkOwnership(input: OwnershipCheckInput): OwnershipVerdict {
-  const { inspection, writer, serverClock, ownership } = input;
+  return decide(input, input.ownership);
+}
+
+// Shared by verdicts that claim or take over nothing (most of them): one
+// update per keystroke should not allocate arrays it never fills.
+const NONE: readonly number[] = Object.freeze([]);
+
+/** How far the server will hold a client once the update is applied. */
+function available(inspection: UpdateInspection, serverClock: (clientId: number) => number, clientId: number): number {
+  const clock = serverClock(clientId);
+  const range = inspection.clients.get(clientId);
+  return range?.contentEndClock != null ? Math.max(clock, range.contentEndClock) : clock;
+}
+
+function decide(input: Omit<OwnershipCheckInput, 'ownership'>, ownership: ClientOwnershipView): OwnershipVerdict {
+  const { inspection, writer, serverClock } = input;
   const mayTakeOver = input.mayTakeOver ?? samePrincipal;
-  const takeOvers: number[] = [];
+  let takeOvers: number[] | undefined;
   const writtenClients: number[] = [];
-  // How far the server will hold each client once the update is applied.
-  const available = (clientId: number): number => {
-    const clock = serverClock(clientId);
-    const range = inspection.clients.get(clientId);
-    return range?.contentEndClock != null ? Math.max(clock, range.contentEndClock) : clock;
-  };
 
   for (const [clientId, range] of inspection.clients) {
     const clock = serverClock(clientId);
@@ -123,21 +132,25 @@ export function checkOwnership(input: OwnershipCheckInput): OwnershipVerdict {
         detail: `connection ${writer.connectionId} wrote client ${clientId}, owned by connection ${owner.connectionId}`,
       };
     }
-    takeOvers.push(clientId);
+    (takeOvers ??= []).push(clientId);
   }
   for (const [clientId, requiredClock] of inspection.references) {
-    if (requiredClock > available(clientId)) return gap(clientId, serverClock(clientId), requiredClock, 'reference');
+    if (requiredClock > available(inspection, serverClock, clientId)) {
+      return gap(clientId, serverClock(clientId), requiredClock, 'reference');
+    }
   }
   for (const [clientId, range] of inspection.deleteSet) {
-    if (range.endClock > available(clientId)) return gap(clientId, serverClock(clientId), range.endClock, 'delete-set');
+    if (range.endClock > available(inspection, serverClock, clientId)) {
+      return gap(clientId, serverClock(clientId), range.endClock, 'delete-set');
+    }
   }
 
-  const claims: number[] = [];
+  let claims = NONE;
   const [only] = writtenClients;
   if (input.kind === 'sync-update' && writtenClients.length === 1 && only !== undefined) {
-    if (ownership.ownerOf(only) === undefined) claims.push(only);
+    if (ownership.ownerOf(only) === undefined) claims = [only];
   }
-  return { ok: true, claims, takeOvers, writtenClients };
+  return { ok: true, claims, takeOvers: takeOvers ?? NONE, writtenClients };
 }
 
 function gap(
@@ -217,7 +230,7 @@ export class ClientOwnership implements ClientOwnershipView {
 
   /** `checkOwnership` against this table. */
   check(input: Omit<OwnershipCheckInput, 'ownership'>): OwnershipVerdict {
-    return checkOwnership({ ...input, ownership: this });
+    return decide(input, this);
   }
 
   /** Records the claims and take-overs of an accepted verdict, once its update is applied. */
