@@ -48,6 +48,8 @@ export interface ConnectionOptions {
   readonly subject?: string;
 }
 
+const NO_MESSAGES: readonly Uint8Array[] = Object.freeze([]);
+
 /**
  * One client's socket on one document, with the per-connection state the room
  * needs: which awareness client IDs it announced, and how many of its updates
@@ -58,16 +60,12 @@ export class Connection {
   readonly docName: string;
   readonly extensions: boolean;
   readonly openedAt = Date.now();
-  /** Awareness client IDs this connection set; removed when it closes. */
-  readonly awarenessClientIds = new Set<number>();
-  /** Messages that arrived while the room was still loading, in order. */
-  readonly pendingMessages: Uint8Array[] = [];
   /** Sync messages carrying updates (step 2 and update) received from this connection. */
   updatesReceived = 0;
   /** The highest `updatesReceived` value acknowledged as durably stored. */
   updatesSaved = 0;
   /** When something was last sent; drives the keep-alive. */
-  lastSentAt = Date.now();
+  lastSentAt = this.openedAt;
   /** What it may do; changes when it authenticates or refreshes its token. */
   access: ConnectionAccess;
   subject: string | undefined;
@@ -84,17 +82,22 @@ export class Connection {
    * client keeps that change as unsaved.
    */
   firstRefusedUpdate: number | undefined;
-  /** Forwards this connection's awareness at a bounded rate; newer states merge into a held one. */
-  readonly awarenessThrottle: CoalescingThrottle<readonly AwarenessEntry[]>;
   /** Timer that releases a held awareness update. */
   awarenessTimer: NodeJS.Timeout | undefined;
+  // Most connections sit idle: what only some of them need (a queue while
+  // the room loads, awareness bookkeeping, the ignored-message budget) is
+  // allocated on first use, which keeps an idle connection small.
+  private queued: Uint8Array[] | undefined;
+  private awarenessIds: Set<number> | undefined;
+  private throttle: CoalescingThrottle<readonly AwarenessEntry[]> | undefined;
+  private ignoredBucket: TokenBucket | undefined;
   private readonly messageBucket: TokenBucket;
   private readonly byteBucket: TokenBucket;
-  private readonly ignoredBucket: TokenBucket;
   private closeCode: CloseCode | undefined;
   private readonly socket: SocketLike;
   private readonly maxBufferedBytes: number;
   private readonly onSlowConsumer: (connection: Connection) => void;
+  private readonly rates: ConnectionRateLimits;
 
   constructor(options: ConnectionOptions) {
     this.id = options.id;
@@ -106,16 +109,44 @@ export class Connection {
     this.access = options.access ?? 'write';
     this.subject = options.subject;
     const { rates } = options;
+    this.rates = rates;
     this.messageBucket = new TokenBucket({ ratePerSecond: rates.messagesPerSecond, burst: rates.messageBurst });
     this.byteBucket = new TokenBucket({ ratePerSecond: rates.bytesPerSecond, burst: rates.byteBurst });
-    this.ignoredBucket = new TokenBucket({
-      ratePerSecond: rates.maxIgnoredMessagesPerMinute / 60,
-      burst: rates.maxIgnoredMessagesPerMinute,
-    });
-    this.awarenessThrottle = new CoalescingThrottle<readonly AwarenessEntry[]>({
-      minIntervalMs: rates.awarenessIntervalMs,
+  }
+
+  /** Messages that arrived while the room was still loading, in order. */
+  get pendingMessages(): readonly Uint8Array[] {
+    return this.queued ?? NO_MESSAGES;
+  }
+
+  /** Queues a message that arrived while the room was still loading. */
+  queueMessage(bytes: Uint8Array): void {
+    (this.queued ??= []).push(bytes);
+  }
+
+  /** Takes every queued message, in order, and empties the queue. */
+  takePendingMessages(): readonly Uint8Array[] {
+    const queued = this.queued ?? NO_MESSAGES;
+    this.queued = undefined;
+    return queued;
+  }
+
+  /** Awareness client IDs this connection set; removed when it closes. */
+  get awarenessClientIds(): Set<number> {
+    return (this.awarenessIds ??= new Set());
+  }
+
+  /** The awareness client IDs this connection set, without allocating for one that set none. */
+  get announcedAwarenessClientIds(): ReadonlySet<number> | undefined {
+    return this.awarenessIds;
+  }
+
+  /** Forwards this connection's awareness at a bounded rate; newer states merge into a held one. */
+  get awarenessThrottle(): CoalescingThrottle<readonly AwarenessEntry[]> {
+    return (this.throttle ??= new CoalescingThrottle<readonly AwarenessEntry[]>({
+      minIntervalMs: this.rates.awarenessIntervalMs,
       merge: mergeAwarenessEntries,
-    });
+    }));
   }
 
   /** Charges one incoming message of `byteLength` bytes; false when it exceeds the message or byte rate. */
@@ -128,6 +159,8 @@ export class Connection {
 
   /** Counts one ignored message (unknown or server-bound type); false when they come too fast. */
   admitIgnoredMessage(): boolean {
+    const perMinute = this.rates.maxIgnoredMessagesPerMinute;
+    this.ignoredBucket ??= new TokenBucket({ ratePerSecond: perMinute / 60, burst: perMinute });
     return this.ignoredBucket.tryTake(1);
   }
 
@@ -146,7 +179,7 @@ export class Connection {
   disposeAwareness(): void {
     if (this.awarenessTimer !== undefined) clearTimeout(this.awarenessTimer);
     this.awarenessTimer = undefined;
-    this.awarenessThrottle.clear();
+    this.throttle?.clear();
   }
 
   get isClosed(): boolean {

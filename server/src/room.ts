@@ -21,9 +21,9 @@ import { EncodedStateCache } from './encoded-state-cache.ts';
 import type { ServerMetrics } from './metrics/server-metrics.ts';
 import { RoomAwareness } from './room-awareness.ts';
 import type { AwarenessLimits } from './security/awareness-guard.ts';
-import { ClientOwnership, type UpdateMessageKind } from './security/client-ownership.ts';
+import { ClientOwnership, type UpdateMessageKind, type Writer } from './security/client-ownership.ts';
 import { addsDeletions } from './security/delete-set-coverage.ts';
-import { inspectUpdate } from './security/update-inspector.ts';
+import { inspectUpdate, type UpdateInspection } from './security/update-inspector.ts';
 import { resolveUpdateLimits, type ResolvedUpdateLimits } from './security/update-limits.ts';
 import { closeCodeForError, errorCodeOf, ServerError } from './server-error.ts';
 import { validateStateVector } from './state-vector.ts';
@@ -60,6 +60,13 @@ const DEFAULT_MAX_CLOCK_GAPS = 8;
 // used to show a quiet connection that the server is alive.
 const EMPTY_AWARENESS = encodeAwareness(new Uint8Array([0]));
 
+/** Updates whose content is durable once the append chain they joined settles (parallel arrays). */
+interface WaitingAcknowledgements {
+  readonly connections: Connection[];
+  readonly sequences: number[];
+  readonly receivedAt: number[];
+}
+
 /**
  * One open document: its Y.Doc, its awareness, the connections editing it and
  * its link to storage. Every update is applied once, encoded once for all
@@ -81,6 +88,7 @@ export class Room {
   private readonly roomAwareness: RoomAwareness;
   /** Who owns which Yjs client ID, against clock poisoning (docs/security.md). */
   private readonly ownership = new ClientOwnership();
+  private readonly writers = new WeakMap<Connection, Writer>();
   private readonly updateLimits: ResolvedUpdateLimits;
   private readonly maxDocumentBytes: number;
   private readonly maxClockGaps: number;
@@ -94,6 +102,15 @@ export class Room {
   appendedUpdates = 0;
   /** Settles when every append issued so far has settled; appends settle in order. */
   private lastAppend: Promise<void> = Promise.resolve();
+  /** The store's promise for the latest append; appends in one storage batch share it. */
+  private lastWritten: Promise<void> | undefined;
+  /** When each append of the latest batch was issued, for the storage-write metric. */
+  private appendStarts: number[] = [];
+  /**
+   * Updates waiting for `lastAppend` before their saved acknowledgement: one
+   * promise reaction per storage batch rather than one per update.
+   */
+  private waitingAcks: WaitingAcknowledgements | undefined;
   readonly loaded: Promise<void>;
   /** Connections that closed while the document loaded, with messages still queued. */
   private readonly departedWhileLoading: Connection[] = [];
@@ -113,7 +130,8 @@ export class Room {
     });
     this.roomAwareness = new RoomAwareness(this.awareness, options.limits?.awareness ?? {});
     this.awareness.setLocalState(null);
-    this.doc.on('update', this.handleDocumentUpdate);
+    // No permanent 'update' listener: Yjs encodes every transaction as an
+    // update only while one is registered (see applyClientUpdate).
     this.awareness.on('update', this.handleAwarenessUpdate);
     this.loaded = this.load();
   }
@@ -133,6 +151,7 @@ export class Room {
       if (this.currentState !== 'loading') return;
       if (stored !== null) {
         Y.applyUpdate(this.doc, stored.update, STORAGE_ORIGIN);
+        this.encodedState.invalidate();
         this.documentBytes = stored.update.byteLength;
       }
       this.currentState = 'ready';
@@ -153,7 +172,7 @@ export class Room {
    * ghost caret, and a sync step 1 has no one left to answer.
    */
   private applyDepartedEdits(connection: Connection): void {
-    for (const bytes of connection.pendingMessages.splice(0)) {
+    for (const bytes of connection.takePendingMessages()) {
       const result = decodeMessage(bytes);
       if (!result.ok) break;
       const { message } = result;
@@ -188,7 +207,7 @@ export class Room {
   receive(connection: Connection, bytes: Uint8Array): void {
     if (connection.isClosed) return;
     if (this.currentState === 'loading') {
-      connection.pendingMessages.push(bytes);
+      connection.queueMessage(bytes);
       return;
     }
     if (this.currentState !== 'ready') return;
@@ -206,7 +225,7 @@ export class Room {
       const clients = [...this.awareness.getStates().keys()];
       connection.send(encodeAwareness(awarenessProtocol.encodeAwarenessUpdate(this.awareness, clients)));
     }
-    const pending = connection.pendingMessages.splice(0);
+    const pending = connection.takePendingMessages();
     for (const bytes of pending) this.receive(connection, bytes);
   }
 
@@ -279,15 +298,8 @@ export class Room {
     const inspection = inspectUpdate(update, this.updateLimits);
     if (!inspection.ok) throw new ServerError(inspection.code, CLOSE_BAD_MESSAGE, inspection.detail);
     const sequence = ++connection.updatesReceived;
-    const writer = connection.subject === undefined
-      ? { connectionId: connection.id }
-      : { connectionId: connection.id, principal: connection.subject };
-    const verdict = this.ownership.check({
-      inspection,
-      writer,
-      kind,
-      serverClock: (clientId) => Y.getState(this.doc.store, clientId),
-    });
+    const writer = this.writerOf(connection);
+    const verdict = this.ownership.check({ inspection, writer, kind, serverClock: this.clockOf });
     if (!verdict.ok && verdict.code === 'ERR_UPDATE_CLOCK_GAP') {
       if (++connection.clockGaps > this.maxClockGaps) {
         throw new ServerError(verdict.code, CLOSE_POLICY_VIOLATION, verdict.detail);
@@ -315,7 +327,8 @@ export class Room {
       }
     }
     const applyStart = performance.now();
-    Y.applyUpdate(this.doc, update, connection);
+    if (kind === 'sync-update' && this.onlyNewStructs(inspection)) this.applyAsSent(connection, update, inspection);
+    else this.applyAndReencode(connection, update);
     this.metrics?.updateApplied((performance.now() - applyStart) / 1000);
     this.ownership.commit(verdict, writer);
     if (kind === 'sync-step-2') connection.awaitingResync = false;
@@ -331,13 +344,30 @@ export class Room {
     // Whether or not the update changed anything, its content is durable once
     // every append issued so far has been written.
     if (connection.extensions && !pending && !connection.awaitingResync) {
+      this.waitForAppends(connection, sequence, receivedAt);
+    }
+  }
+
+  /** Queues a saved acknowledgement for when every append issued so far has been written. */
+  private waitForAppends(connection: Connection, sequence: number, receivedAt: number): void {
+    let waiting = this.waitingAcks;
+    if (waiting === undefined) {
+      const group: WaitingAcknowledgements = { connections: [], sequences: [], receivedAt: [] };
+      waiting = this.waitingAcks = group;
       this.lastAppend.then(
         () => {
-          if (this.currentState === 'ready') this.queueAcknowledgement(connection, sequence, receivedAt);
+          if (this.waitingAcks === group) this.waitingAcks = undefined;
+          if (this.currentState !== 'ready') return;
+          for (let index = 0; index < group.connections.length; index += 1) {
+            this.queueAcknowledgement(group.connections[index]!, group.sequences[index]!, group.receivedAt[index]!);
+          }
         },
         () => undefined,
       );
     }
+    waiting.connections.push(connection);
+    waiting.sequences.push(sequence);
+    waiting.receivedAt.push(receivedAt);
   }
 
   /**
@@ -366,16 +396,84 @@ export class Room {
     this.readyAcknowledgements.clear();
   };
 
+  /** The room document's clock for a client, for the ownership check. */
+  private readonly clockOf = (clientId: number): number => Y.getState(this.doc.store, clientId);
+
+  /** The connection as an ownership writer, made once per connection and subject. */
+  private writerOf(connection: Connection): Writer {
+    const cached = this.writers.get(connection);
+    if (cached !== undefined && cached.principal === connection.subject) return cached;
+    const writer: Writer = connection.subject === undefined
+      ? { connectionId: connection.id }
+      : { connectionId: connection.id, principal: connection.subject };
+    this.writers.set(connection, writer);
+    return writer;
+  }
+
+  /**
+   * Whether the update holds, for every client in it, structs starting exactly
+   * at the document's clock and nothing else (the shape of a stock client's
+   * local edit): applying it adds exactly those structs, so the update as sent
+   * is what the other connections and storage need.
+   */
+  private onlyNewStructs(inspection: UpdateInspection): boolean {
+    if (inspection.clients.size === 0) return false;
+    for (const [clientId, range] of inspection.clients) {
+      if (range.firstClock !== Y.getState(this.doc.store, clientId)) return false;
+      if (range.requiredClock !== range.firstClock || range.contentEndClock !== range.endClock) return false;
+    }
+    return true;
+  }
+
+  /**
+   * Applies an update of new structs only and forwards and stores it as it
+   * came, sparing Yjs the re-encoding of the transaction. Delete ranges in it
+   * that the document already had are forwarded too; applying them is a no-op.
+   */
+  private applyAsSent(connection: Connection, update: Uint8Array, inspection: UpdateInspection): void {
+    try {
+      Y.applyUpdate(this.doc, update, connection);
+    } catch (error) {
+      // Yjs stopped midway (inspection should have refused such an update).
+      // What it integrated is published as its update event would have been:
+      // the update's clients from where they were, and the delete set.
+      const before = new Map<number, number>();
+      for (const clientId of this.doc.store.clients.keys()) before.set(clientId, Y.getState(this.doc.store, clientId));
+      for (const [clientId, range] of inspection.clients) before.set(clientId, range.firstClock);
+      this.publish(Y.encodeStateAsUpdate(this.doc, Y.encodeStateVector(before)), connection);
+      throw error;
+    }
+    this.publish(update, connection);
+  }
+
+  /** Applies any other update; Yjs's update event carries exactly what changed, if anything. */
+  private applyAndReencode(connection: Connection, update: Uint8Array): void {
+    this.doc.on('update', this.handleDocumentUpdate);
+    try {
+      Y.applyUpdate(this.doc, update, connection);
+    } finally {
+      this.doc.off('update', this.handleDocumentUpdate);
+    }
+  }
+
   private readonly handleDocumentUpdate = (update: Uint8Array, origin: unknown): void => {
+    if (origin === STORAGE_ORIGIN) {
+      this.encodedState.invalidate();
+      return;
+    }
+    this.publish(update, origin);
+  };
+
+  /** Hands a change of the document to every other connection and to storage. */
+  private publish(update: Uint8Array, origin: unknown): void {
     this.encodedState.invalidate();
-    if (origin === STORAGE_ORIGIN) return;
     this.documentBytes += update.byteLength;
     const message = encodeSyncUpdate(update);
     for (const connection of this.connections) {
       if (connection !== origin) connection.send(message);
     }
     this.append(update);
-  };
+  }
 
   private readonly handleAwarenessUpdate = (
     changes: { added: number[]; updated: number[]; removed: number[] },
@@ -396,10 +494,22 @@ export class Room {
   private append(update: Uint8Array): void {
     this.appendedUpdates += 1;
     const written = this.store.append(this.docName, update);
+    if (written === this.lastWritten) {
+      // Same storage batch as the previous append: its reactions cover this one.
+      if (this.metrics !== undefined) this.appendStarts.push(performance.now());
+      return;
+    }
+    this.lastWritten = written;
+    // Acknowledgements queued from now on wait for this append too.
+    this.waitingAcks = undefined;
     if (this.metrics !== undefined) {
       const { metrics } = this;
-      const started = performance.now();
-      written.then(() => metrics.storageWritten((performance.now() - started) / 1000), () => undefined);
+      const starts = [performance.now()];
+      this.appendStarts = starts;
+      written.then(() => {
+        const now = performance.now();
+        for (const started of starts) metrics.storageWritten((now - started) / 1000);
+      }, () => undefined);
     }
     this.lastAppend = Promise.all([this.lastAppend, written]).then(() => undefined);
     // Failures are handled once, below; the chain only orders acknowledgements.
@@ -460,7 +570,6 @@ export class Room {
   destroy(): void {
     if (this.currentState === 'destroyed') return;
     this.currentState = 'destroyed';
-    this.doc.off('update', this.handleDocumentUpdate);
     this.awareness.off('update', this.handleAwarenessUpdate);
     this.awareness.destroy();
     this.doc.destroy();

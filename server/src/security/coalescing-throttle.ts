@@ -10,6 +10,10 @@ export interface CoalescingThrottleOptions<T> {
   readonly now?: () => number;
 }
 
+// Shared defaults: per-instance closures would cost memory on every connection.
+const performanceNow = (): number => performance.now();
+const newerWins = <T>(_held: T, next: T): T => next;
+
 /**
  * Lets at most one value through per `minIntervalMs` and coalesces what
  * arrives in between into one held value, so a client sending awareness at
@@ -29,8 +33,8 @@ export class CoalescingThrottle<T> {
       throw new RangeError(`minIntervalMs must be a non-negative finite number, got ${String(options.minIntervalMs)}`);
     }
     this.minIntervalMs = options.minIntervalMs;
-    this.merge = options.merge ?? ((_held, next) => next);
-    this.now = options.now ?? (() => performance.now());
+    this.merge = options.merge ?? newerWins;
+    this.now = options.now ?? performanceNow;
   }
 
   /** Whether a value is held back. */

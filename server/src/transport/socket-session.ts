@@ -10,7 +10,6 @@ import {
 } from '@quire/protocol';
 import { Connection } from '../connection.ts';
 import type { Logger } from '../logger.ts';
-import type { ServerMetrics } from '../metrics/server-metrics.ts';
 import type { Room } from '../room.ts';
 import type { RoomRegistry } from '../room-registry.ts';
 import type { AuthorizeResult } from '../security/jwt-authorizer.ts';
@@ -47,120 +46,161 @@ function toBytes(data: RawData): Uint8Array {
   return data;
 }
 
-function adaptSocket(ws: WebSocket, metrics: ServerMetrics): SocketLike {
-  return {
-    get protocol() {
-      return ws.protocol;
-    },
-    get bufferedAmount() {
-      return ws.bufferedAmount;
-    },
-    send: (data) => {
-      metrics.messageSent(data);
-      ws.send(data);
-    },
-    close: (code, reason) => ws.close(code, reason),
-  };
-}
+// Shared by every connection: a closure per socket would be kept for its whole life.
+const closeSlowConsumer = (slow: Connection): void => slow.close(CLOSE_TRY_AGAIN_LATER, 'ERR_SLOW_CONSUMER');
+
+// A stock client cannot send tokens (it has no auth-token message), so the
+// request headers are never read again after the upgrade and are not kept.
+const NO_HEADERS: IncomingHttpHeaders = Object.freeze({});
 
 /**
  * One accepted socket: its Connection, its authorization, the per-connection
  * rate limits, and its room once it is authorized. No room is loaded for a
- * connection that never authenticates.
+ * connection that never authenticates. It is also the Connection's socket,
+ * so an idle connection costs one object here rather than a set of closures.
+ *
+ * The transport owns the socket's event listeners (one shared set for every
+ * socket) and forwards to `receive` and `handleClose`.
  */
-export function runSocketSession(ws: WebSocket, init: SocketSessionInit, context: SocketSessionContext): Connection {
-  const { registry, logger, options } = context;
-  const { docName } = init;
-  const extensions = ws.protocol === QUIRE_SUBPROTOCOL;
-  const connection = new Connection({
-    id: init.id,
-    docName,
-    socket: adaptSocket(ws, options.metrics),
-    extensions,
-    maxBufferedBytes: options.maxBufferedBytes,
-    onSlowConsumer: (slow) => slow.close(CLOSE_TRY_AGAIN_LATER, 'ERR_SLOW_CONSUMER'),
-    rates: options,
-    access: init.grant?.access ?? (options.authorize === undefined ? 'write' : 'none'),
-    ...(init.grant?.subject === undefined ? {} : { subject: init.grant.subject }),
-  });
-  let room: Room | undefined;
-  const preAuth: Uint8Array[] = [];
+export class SocketSession implements SocketLike {
+  readonly connection: Connection;
+  /** Cleared by each liveness sweep; any message or pong sets it again. */
+  alive = true;
+  private room: Room | undefined;
+  /** Messages that arrived before the connection was authorized; allocated on first use. */
+  private preAuth: Uint8Array[] | undefined;
+  /** Undefined under open access: there is nothing to check, refresh or expire. */
+  private readonly auth: SessionAuth | undefined;
 
-  const deliver = (target: Room, bytes: Uint8Array): void => {
-    if (target.state === 'loading' && connection.pendingMessages.length >= options.maxQueuedMessages) {
-      connection.close(CLOSE_POLICY_VIOLATION, 'ERR_QUEUE_FULL');
-      return;
-    }
-    target.receive(connection, bytes);
-  };
+  constructor(
+    private readonly ws: WebSocket,
+    init: SocketSessionInit,
+    private readonly context: SocketSessionContext,
+  ) {
+    const { options } = context;
+    const { docName } = init;
+    const extensions = ws.protocol === QUIRE_SUBPROTOCOL;
+    this.connection = new Connection({
+      id: init.id,
+      docName,
+      socket: this,
+      extensions,
+      maxBufferedBytes: options.maxBufferedBytes,
+      onSlowConsumer: closeSlowConsumer,
+      rates: options,
+      access: init.grant?.access ?? (options.authorize === undefined ? 'write' : 'none'),
+      ...(init.grant?.subject === undefined ? {} : { subject: init.grant.subject }),
+    });
+    this.auth =
+      options.authorize === undefined
+        ? undefined
+        : new SessionAuth({
+            authorize: options.authorize,
+            request: { docName, headers: extensions ? init.headers : NO_HEADERS, remoteAddress: init.address },
+            timeoutMs: options.authTimeoutMs,
+            connection: this.connection,
+            logger: context.logger,
+            onGranted: () => this.join(),
+          });
+    const { connection } = this;
+    context.logger.info(
+      { docName, connectionId: connection.id, extensions, access: connection.access, subject: connection.subject },
+      'connection opened',
+    );
+    if (this.auth === undefined) this.join();
+    else this.auth.start(init.grant);
+  }
 
-  const session = new SessionAuth({
-    authorize: options.authorize,
-    request: { docName, headers: init.headers, remoteAddress: init.address },
-    timeoutMs: options.authTimeoutMs,
-    connection,
-    logger,
-    onGranted: () => {
-      if (connection.isClosed) return;
-      const joined = registry.acquire(docName);
-      room = joined;
-      joined.addConnection(connection);
-      for (const bytes of preAuth.splice(0)) deliver(joined, bytes);
-    },
-  });
+  get protocol(): string {
+    return this.ws.protocol;
+  }
 
-  const onMessage = (data: RawData, isBinary: boolean): void => {
+  get bufferedAmount(): number {
+    return this.ws.bufferedAmount;
+  }
+
+  send(data: Uint8Array): void {
+    this.context.options.metrics.messageSent(data);
+    this.ws.send(data);
+  }
+
+  close(code: number, reason: string): void {
+    this.ws.close(code, reason);
+  }
+
+  /** One message from the socket. */
+  receive(data: RawData, isBinary: boolean): void {
+    const { connection } = this;
     if (connection.isClosed) return;
     if (!isBinary) {
       connection.close(CLOSE_UNSUPPORTED_DATA, 'ERR_TEXT_FRAME');
       return;
     }
     const bytes = toBytes(data);
-    options.metrics.messageReceived(bytes);
+    this.context.options.metrics.messageReceived(bytes);
     if (!connection.admitMessage(bytes.byteLength)) {
       connection.close(CLOSE_POLICY_VIOLATION, 'ERR_RATE_LIMITED');
       return;
     }
     // Token messages are the transport's business (the room never sees
     // credentials). 105 encodes as the single byte 0x69.
-    if (extensions && bytes[0] === MESSAGE_QUIRE_AUTH_TOKEN) {
+    if (connection.extensions && bytes[0] === MESSAGE_QUIRE_AUTH_TOKEN) {
       const decoded = decodeMessage(bytes);
       if (!decoded.ok || decoded.message.type !== 'auth-token') {
         const error = decoded.ok ? undefined : decoded.error;
         connection.close(closeCodeForError(error), errorCodeOf(error));
         return;
       }
-      session.submitToken(decoded.message.token);
+      this.auth?.submitToken(decoded.message.token);
       return;
     }
-    if (room === undefined) {
+    if (this.room === undefined) {
+      const preAuth = (this.preAuth ??= []);
       if (preAuth.length >= MAX_PRE_AUTH_MESSAGES) connection.close(CLOSE_POLICY_VIOLATION, 'ERR_PRE_AUTH_QUEUE_FULL');
       else preAuth.push(bytes);
       return;
     }
-    deliver(room, bytes);
-  };
+    this.deliver(this.room, bytes);
+  }
 
-  ws.on('message', onMessage);
-  ws.on('error', (error) => {
-    logger.warn({ docName, connectionId: connection.id, err: error }, 'socket error');
-  });
-  ws.once('close', (code) => {
-    session.end();
-    preAuth.length = 0;
-    if (room !== undefined) {
-      room.removeConnection(connection);
-      registry.release(room);
+  /** The socket reported an error; it closes next. */
+  handleError(error: Error): void {
+    this.context.logger.warn({ docName: this.connection.docName, connectionId: this.connection.id, err: error }, 'socket error');
+  }
+
+  /** The socket closed: leave the room and stop the authorization timers. */
+  handleClose(code: number): void {
+    const { connection, context } = this;
+    this.auth?.end();
+    this.preAuth = undefined;
+    if (this.room !== undefined) {
+      this.room.removeConnection(connection);
+      context.registry.release(this.room);
     }
-    logger.info(
-      { docName, connectionId: connection.id, durationMs: Date.now() - connection.openedAt, code },
+    context.logger.info(
+      { docName: connection.docName, connectionId: connection.id, durationMs: Date.now() - connection.openedAt, code },
       'connection closed',
     );
-  });
-  logger.info(
-    { docName, connectionId: connection.id, extensions, access: connection.access, subject: connection.subject },
-    'connection opened',
-  );
-  session.start(init.grant);
-  return connection;
+  }
+
+  /** The connection is authorized (once): join the room and hand it what waited. */
+  private join(): void {
+    const { connection } = this;
+    if (connection.isClosed) return;
+    const joined = this.context.registry.acquire(connection.docName);
+    this.room = joined;
+    joined.addConnection(connection);
+    const waiting = this.preAuth;
+    this.preAuth = undefined;
+    if (waiting !== undefined) for (const bytes of waiting) this.deliver(joined, bytes);
+  }
+
+  private deliver(target: Room, bytes: Uint8Array): void {
+    const { connection } = this;
+    if (target.state === 'loading' && connection.pendingMessages.length >= this.context.options.maxQueuedMessages) {
+      connection.close(CLOSE_POLICY_VIOLATION, 'ERR_QUEUE_FULL');
+      return;
+    }
+    target.receive(connection, bytes);
+  }
 }

@@ -1,8 +1,7 @@
-import type { IncomingMessage } from 'node:http';
+import type { IncomingHttpHeaders, IncomingMessage } from 'node:http';
 import type { Duplex } from 'node:stream';
-import { WebSocketServer, type WebSocket } from 'ws';
+import { WebSocketServer, type RawData, type WebSocket } from 'ws';
 import { QUIRE_SUBPROTOCOL, encodeError, parseDocumentPath, type CloseCode } from '@quire/protocol';
-import type { Connection } from '../connection.ts';
 import type { Logger } from '../logger.ts';
 import type { RoomRegistry } from '../room-registry.ts';
 import { ConnectionLimiter } from '../security/connection-limiter.ts';
@@ -11,8 +10,8 @@ import { createOriginCheck, type OriginCheck } from '../security/origin-policy.t
 import type { ResolvedSyncServerOptions } from '../server-options.ts';
 import { runWithDeadline } from './run-with-deadline.ts';
 import { refusalFor } from './session-auth.ts';
-import { runSocketSession } from './socket-session.ts';
-import { readUpgradeFacts, rejectUpgrade, type UpgradeFacts } from './upgrade-request.ts';
+import { SocketSession } from './socket-session.ts';
+import { readUpgradeFacts, rejectUpgrade } from './upgrade-request.ts';
 
 export interface WsTransportOptions {
   readonly registry: RoomRegistry;
@@ -33,8 +32,17 @@ type Admission =
  */
 export class WsTransport {
   private readonly wss: WebSocketServer;
-  private readonly alive = new WeakMap<WebSocket, boolean>();
-  private readonly sockets = new Map<WebSocket, Connection | undefined>();
+  /** Every open socket, with its session (none for a socket refused after the upgrade). */
+  private readonly sockets = new Map<WebSocket, SocketSession | undefined>();
+  /** Refused sockets one sweep has already seen; the next one terminates them. */
+  private readonly sweptRefused = new Set<WebSocket>();
+  // One listener of each kind for every socket, finding its session through
+  // `sockets` (EventEmitter calls them with the socket as `this`): closures
+  // per socket would stay allocated for the socket's whole life.
+  private readonly onSocketMessage: (this: WebSocket, data: RawData, isBinary: boolean) => void;
+  private readonly onSocketPong: (this: WebSocket) => void;
+  private readonly onSocketError: (this: WebSocket, error: Error) => void;
+  private readonly onSocketClose: (this: WebSocket, code: number) => void;
   private readonly limiter: ConnectionLimiter;
   private readonly originCheck: OriginCheck;
   private sweepTimer: NodeJS.Timeout | undefined;
@@ -55,6 +63,29 @@ export class WsTransport {
       maxPerAddress: options.maxConnectionsPerIp,
     });
     this.originCheck = options.allowedOrigins.length === 0 ? () => true : createOriginCheck(options.allowedOrigins);
+    const { sockets, sweptRefused } = this;
+    this.onSocketMessage = function (data, isBinary) {
+      const session = sockets.get(this);
+      if (session === undefined) return;
+      session.alive = true;
+      session.receive(data, isBinary);
+    };
+    this.onSocketPong = function () {
+      const session = sockets.get(this);
+      if (session !== undefined) session.alive = true;
+    };
+    this.onSocketError = function (error) {
+      const session = sockets.get(this);
+      if (session !== undefined) session.handleError(error);
+      else context.logger.warn({ err: error }, 'socket error');
+    };
+    this.onSocketClose = function (code) {
+      const session = sockets.get(this);
+      sockets.delete(this);
+      if (session === undefined) sweptRefused.delete(this);
+      options.metrics.connectionClosed(code);
+      session?.handleClose(code);
+    };
     if (options.keepAliveIntervalMs > 0) {
       this.sweepTimer = setInterval(() => this.sweep(), options.keepAliveIntervalMs);
       this.sweepTimer.unref();
@@ -71,21 +102,22 @@ export class WsTransport {
   }
 
   handleUpgrade(request: IncomingMessage, socket: Duplex, head: Buffer): void {
-    socket.on('error', () => socket.destroy());
+    socket.on('error', destroyOnError);
     if (!this.accepting) {
       rejectUpgrade(socket, 503, 'server is shutting down');
       return;
     }
     const facts = readUpgradeFacts(request);
+    const { address } = facts;
     // The slot is held from the request until its socket closes, whatever
     // happens in between, so slow or abandoned handshakes count too.
-    const refusal = this.limiter.tryAcquire(facts.address);
+    const refusal = this.limiter.tryAcquire(address);
     if (refusal !== null) {
       if (refusal === 'total') rejectUpgrade(socket, 503, 'too many connections', { 'Retry-After': '5' });
       else rejectUpgrade(socket, 429, 'too many connections from this address', { 'Retry-After': '5' });
       return;
     }
-    socket.once('close', () => this.limiter.release(facts.address));
+    releaseOnClose(socket, this.limiter, address);
     if (!this.originCheck(facts.origin)) {
       rejectUpgrade(socket, 403, 'origin not allowed');
       return;
@@ -95,35 +127,34 @@ export class WsTransport {
       rejectUpgrade(socket, 400, `invalid document name: ${name.problem}`);
       return;
     }
+    const { docName } = name;
     const { authorize, authTimeoutMs } = this.context.options;
     const bringsCredentials = facts.token !== undefined || request.headers.authorization !== undefined;
     if (authorize === undefined || (!bringsCredentials && facts.offersExtensions)) {
       // Open access, or a quire.v1 client that will send its token in a message.
-      this.complete(request, socket, head, name.docName, facts, { kind: 'granted', grant: undefined });
+      this.complete(request, socket, head, docName, address, { kind: 'granted', grant: undefined });
       return;
     }
     const check = runWithDeadline(
       authorize({
-        docName: name.docName,
+        docName,
         ...(facts.token === undefined ? {} : { token: facts.token }),
         headers: request.headers,
-        remoteAddress: facts.address,
+        remoteAddress: address,
       }),
       authTimeoutMs,
     );
+    const { offersExtensions } = facts;
     check.then(
-      (grant) => this.complete(request, socket, head, name.docName, facts, { kind: 'granted', grant }),
+      (grant) => this.complete(request, socket, head, docName, address, { kind: 'granted', grant }),
       (error: unknown) => {
         const { httpStatus, reason } = refusalFor(error);
-        this.context.logger.info(
-          { docName: name.docName, address: facts.address, code: reason, err: error },
-          'upgrade refused by authorization',
-        );
-        if (facts.offersExtensions) {
+        this.context.logger.info({ docName, address, code: reason, err: error }, 'upgrade refused by authorization');
+        if (offersExtensions) {
           // Browsers report an HTTP refusal as a bare 1006, which a provider
           // cannot tell from a network fault; a quire.v1 client gets the
           // socket, the reason and the close code instead, and stops retrying.
-          this.complete(request, socket, head, name.docName, facts, { kind: 'refused', error });
+          this.complete(request, socket, head, docName, address, { kind: 'refused', error });
           return;
         }
         rejectUpgrade(socket, httpStatus, reason, httpStatus === 401 ? { 'WWW-Authenticate': 'Bearer' } : {});
@@ -136,7 +167,7 @@ export class WsTransport {
     socket: Duplex,
     head: Buffer,
     docName: string,
-    facts: UpgradeFacts,
+    address: string,
     admission: Admission,
   ): void {
     // The client may have gone, or the server begun to close, while the hook ran.
@@ -145,37 +176,57 @@ export class WsTransport {
       rejectUpgrade(socket, 503, 'server is shutting down');
       return;
     }
+    // Only the headers outlive the upgrade (a quire.v1 client's token
+    // refreshes are authorized with them); the request itself is let go.
+    const { headers } = request;
     this.wss.handleUpgrade(request, socket, head, (ws) => {
-      this.sockets.set(ws, undefined);
-      this.alive.set(ws, true);
-      ws.on('pong', () => this.alive.set(ws, true));
-      ws.on('message', () => this.alive.set(ws, true));
-      ws.once('close', (code) => {
-        this.sockets.delete(ws);
-        this.context.options.metrics.connectionClosed(code);
-      });
-      if (admission.kind === 'refused') {
-        const { closeCode, reason } = refusalFor(admission.error);
-        ws.send(encodeError(closeCode.code, reason));
-        ws.close(closeCode.code, closeCode.reason);
-        return;
-      }
-      const connection = runSocketSession(
-        ws,
-        { id: this.nextConnectionId++, docName, grant: admission.grant, headers: request.headers, address: facts.address },
-        this.context,
-      );
-      if (this.sockets.has(ws)) this.sockets.set(ws, connection);
+      // ws destroys the socket on errors from here on.
+      socket.off('error', destroyOnError);
+      this.accept(ws, docName, address, headers, admission);
     });
   }
 
+  /** Takes an upgraded socket: a session, or the refusal for a quire.v1 client. */
+  private accept(
+    ws: WebSocket,
+    docName: string,
+    address: string,
+    headers: IncomingHttpHeaders,
+    admission: Admission,
+  ): void {
+    this.sockets.set(ws, undefined);
+    ws.on('message', this.onSocketMessage);
+    ws.on('pong', this.onSocketPong);
+    ws.on('error', this.onSocketError);
+    // `on`, not `once`: 'close' comes once, and `once` wraps each listener in two more objects.
+    ws.on('close', this.onSocketClose);
+    if (admission.kind === 'refused') {
+      const { closeCode, reason } = refusalFor(admission.error);
+      ws.send(encodeError(closeCode.code, reason));
+      ws.close(closeCode.code, closeCode.reason);
+      return;
+    }
+    const session = new SocketSession(
+      ws,
+      { id: this.nextConnectionId++, docName, grant: admission.grant, headers, address },
+      this.context,
+    );
+    if (this.sockets.has(ws)) this.sockets.set(ws, session);
+  }
+
   private sweep(): void {
-    for (const ws of this.sockets.keys()) {
-      if (this.alive.get(ws) === false) {
+    for (const [ws, session] of this.sockets) {
+      if (session === undefined) {
+        // Refused after the upgrade and closing: one sweep of grace, as for a silent socket.
+        if (this.sweptRefused.has(ws)) ws.terminate();
+        else this.sweptRefused.add(ws);
+        continue;
+      }
+      if (!session.alive) {
         ws.terminate();
         continue;
       }
-      this.alive.set(ws, false);
+      session.alive = false;
       ws.ping();
     }
     const now = Date.now();
@@ -191,8 +242,8 @@ export class WsTransport {
 
   /** Closes every connection, including those not in a room yet (still authenticating). */
   closeConnections(closeCode: CloseCode): void {
-    for (const [ws, connection] of this.sockets) {
-      if (connection !== undefined) connection.close(closeCode);
+    for (const [ws, session] of this.sockets) {
+      if (session !== undefined) session.connection.close(closeCode);
       else ws.close(closeCode.code, closeCode.reason);
     }
   }
@@ -216,4 +267,16 @@ export class WsTransport {
     await Promise.all(closing);
     await new Promise<void>((resolve) => this.wss.close(() => resolve()));
   }
+}
+
+// Module-level so no per-socket closure (which would keep the upgrade
+// request's scope alive) stays attached to the socket.
+function destroyOnError(this: Duplex): void {
+  this.destroy();
+}
+
+/** Gives the connection slot back when the socket closes; its scope holds only the address. */
+function releaseOnClose(socket: Duplex, limiter: ConnectionLimiter, address: string): void {
+  // 'close' is emitted once; `once` would add a wrapper per socket.
+  socket.on('close', () => limiter.release(address));
 }
