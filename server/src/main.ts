@@ -8,6 +8,7 @@ import { createJwtAuthorizer } from './security/jwt-authorizer.ts';
 import { jwtOptionsFromSettings, parseOriginList } from './security/jwt-settings.ts';
 import { resolveStaticDir } from './static-dir-setting.ts';
 import { createSyncServer, type SyncServer } from './sync-server.ts';
+import { warmUp } from './warm-up.ts';
 
 /**
  * The composition root: the only module that knows which storage backend
@@ -38,6 +39,10 @@ export async function startServer(config: CliConfig): Promise<SyncServer> {
     throw error;
   }
   logger.info({ dataDir }, 'storage opened');
+  // Before listening, so the first client does not run the room's code cold.
+  const warmUpStart = performance.now();
+  await warmUp();
+  logger.debug({ ms: Math.round(performance.now() - warmUpStart) }, 'warmed up');
   let server: SyncServer;
   try {
     const {

@@ -327,7 +327,9 @@ export class Room {
       }
     }
     const applyStart = performance.now();
-    if (kind === 'sync-update' && this.onlyNewStructs(inspection)) this.applyAsSent(connection, update, inspection);
+    // A resuming client's step 2 usually has this shape too (its offline edits
+    // from the server's clocks on), and is the largest update a room sees.
+    if (this.onlyNewStructs(inspection)) this.applyAsSent(connection, update, inspection);
     else this.applyAndReencode(connection, update);
     this.metrics?.updateApplied((performance.now() - applyStart) / 1000);
     this.ownership.commit(verdict, writer);
@@ -413,7 +415,8 @@ export class Room {
   /**
    * Whether the update holds, for every client in it, structs starting exactly
    * at the document's clock and nothing else (the shape of a stock client's
-   * local edit): applying it adds exactly those structs, so the update as sent
+   * local edit, or of a step 2 that answers the server's state vector):
+   * applying it adds exactly those structs, so the update as sent
    * is what the other connections and storage need.
    */
   private onlyNewStructs(inspection: UpdateInspection): boolean {

@@ -1,6 +1,6 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import * as Y from 'yjs';
-import { encodeSyncUpdate, QUIRE_SUBPROTOCOL } from '@quire/protocol';
+import { encodeSyncStep2, encodeSyncUpdate, QUIRE_SUBPROTOCOL } from '@quire/protocol';
 import { createMemoryStore, type DocumentStore } from '@quire/storage';
 import { openRawClient, roundTrip, type RawClient } from './helpers/raw-client.ts';
 import { closeTestServers, startTestServer } from './helpers/test-server.ts';
@@ -57,6 +57,29 @@ describe('forwarding client updates', () => {
     let saved = 0;
     while (saved < 3) saved = (await writer.next('saved')).count;
     expect(await storedText(store, 'as-sent')).toBe('ello!');
+  });
+
+  it('forwards and stores a resuming sync step 2 of new structs as it came', async () => {
+    const { store, writer, reader } = await setUp('resume-as-sent');
+    const { doc, updates } = editor();
+    doc.getText('text').insert(0, 'hello');
+    doc.getText('text').delete(0, 1);
+    for (const update of updates) writer.send(encodeSyncUpdate(update));
+    await reader.next('sync-update');
+    await reader.next('sync-update');
+
+    // Edits made offline, sent as the step 2 a stock client answers with: it
+    // repeats the whole delete set, which Yjs's own encoding would drop.
+    const serverState = Y.encodeStateVector(doc);
+    for (let index = 0; index < 20; index += 1) doc.getText('text').insert((index * 3) % doc.getText('text').length, 'x');
+    const step2 = Y.encodeStateAsUpdate(doc, serverState);
+    expect(Y.decodeUpdate(step2).ds.clients.size).toBe(1);
+    writer.send(encodeSyncStep2(step2));
+    expect((await reader.next('sync-update')).update).toEqual(step2);
+
+    let saved = 0;
+    while (saved < 3) saved = (await writer.next('saved')).count;
+    expect(await storedText(store, 'resume-as-sent')).toBe(doc.getText('text').toString());
   });
 
   it('forwards only the new part of an update that repeats structs the document holds', async () => {

@@ -1,0 +1,79 @@
+import * as Y from 'yjs';
+import { decodeMessage, encodeSyncStep1, encodeSyncStep2, encodeSyncUpdate } from '@quire/protocol';
+import { createMemoryStore } from '@quire/storage';
+import { Connection } from './connection.ts';
+import { createSilentLogger } from './logger.ts';
+import { Room } from './room.ts';
+import type { SocketLike } from './socket-like.ts';
+
+const WARM_UP_EDITS = 64;
+const UNLIMITED_RATES = {
+  messagesPerSecond: 1e9,
+  messageBurst: 1e9,
+  bytesPerSecond: 1e12,
+  byteBurst: 1e12,
+  maxIgnoredMessagesPerMinute: 1e9,
+  awarenessIntervalMs: 0,
+} as const;
+
+/**
+ * Runs one throwaway document through a room before the server listens: a
+ * join, an edit and a resume, against an in-memory store. The first client
+ * of a fresh process otherwise pays for compiling the message codecs, the
+ * update inspector, the ownership check and Yjs's encoder and decoder. It
+ * touches no real document, socket or storage, and resolves with what the
+ * room sent (the text a joiner received), so a test can check the path ran.
+ */
+export async function warmUp(): Promise<{ readonly messagesSent: number; readonly textLength: number }> {
+  const store = createMemoryStore();
+  const sent: Uint8Array[] = [];
+  const socket: SocketLike = {
+    protocol: '',
+    bufferedAmount: 0,
+    send: (data) => void sent.push(data),
+    close: () => undefined,
+  };
+  const room = new Room({ docName: 'warm-up', store, logger: createSilentLogger(), onFailed: () => undefined });
+  try {
+    await room.loaded;
+    const connection = new Connection({
+      id: 0,
+      docName: 'warm-up',
+      socket,
+      extensions: true,
+      maxBufferedBytes: Infinity,
+      onSlowConsumer: () => undefined,
+      rates: UNLIMITED_RATES,
+    });
+    room.addConnection(connection);
+    room.receive(connection, encodeSyncStep1(new Uint8Array([0])));
+
+    // Edits made offline, sent as one step 2 (a resume), then live edits.
+    const client = new Y.Doc();
+    const text = client.getText('text');
+    for (let index = 0; index < WARM_UP_EDITS; index += 1) text.insert((index * 7) % (text.length + 1), 'w');
+    room.receive(connection, encodeSyncStep2(Y.encodeStateAsUpdate(client)));
+    const live = (update: Uint8Array): void => room.receive(connection, encodeSyncUpdate(update));
+    client.on('update', live);
+    for (let index = 0; index < WARM_UP_EDITS; index += 1) text.insert(text.length, 'w');
+    client.off('update', live);
+    client.destroy();
+
+    // A second joiner reads the whole state, as a cold load does.
+    room.receive(connection, encodeSyncStep1(new Uint8Array([0])));
+    await room.flush();
+    // The client side's decoding is the server's too (relayed messages).
+    const joined = new Y.Doc();
+    for (const message of sent) {
+      const decoded = decodeMessage(message);
+      if (decoded.ok && decoded.message.type === 'sync-step-2') Y.applyUpdate(joined, decoded.message.update);
+    }
+    room.removeConnection(connection);
+    const textLength = joined.getText('text').length;
+    joined.destroy();
+    return { messagesSent: sent.length, textLength };
+  } finally {
+    room.destroy();
+    await store.close();
+  }
+}
