@@ -10,6 +10,7 @@ import type { AwarenessEntry } from './security/awareness-guard.ts';
 import { CoalescingThrottle } from './security/coalescing-throttle.ts';
 import { mergeAwarenessEntries } from './security/awareness-guard.ts';
 import { TokenBucket } from './security/token-bucket.ts';
+import type { SharedMessage } from './shared-message.ts';
 import type { SocketLike } from './socket-like.ts';
 
 /** What a connection may do with its document. `none` until it has authenticated. */
@@ -199,6 +200,23 @@ export class Connection {
     }
     this.lastSentAt = Date.now();
     this.socket.send(message);
+  }
+
+  /**
+   * Sends a message that goes to many connections unchanged (a broadcast),
+   * with the same checks as `send`. `now` is the broadcast's clock reading,
+   * taken once for every receiver.
+   */
+  sendShared(message: SharedMessage, now: number): void {
+    if (this.closeCode !== undefined) return;
+    const { socket } = this;
+    if (socket.bufferedAmount > this.maxBufferedBytes) {
+      this.onSlowConsumer(this);
+      return;
+    }
+    this.lastSentAt = now;
+    if (socket.sendShared === undefined) socket.send(message.bytes);
+    else socket.sendShared(message);
   }
 
   /** Sends an extension message; a no-op for stock clients, which must never see one. */

@@ -18,6 +18,7 @@ import type { DocumentStore } from '@quire/storage';
 import type { Logger } from './logger.ts';
 import { Connection } from './connection.ts';
 import { EncodedStateCache } from './encoded-state-cache.ts';
+import { SharedMessage } from './shared-message.ts';
 import type { ServerMetrics } from './metrics/server-metrics.ts';
 import { RoomAwareness } from './room-awareness.ts';
 import type { AwarenessLimits } from './security/awareness-guard.ts';
@@ -471,9 +472,11 @@ export class Room {
   private publish(update: Uint8Array, origin: unknown): void {
     this.encodedState.invalidate();
     this.documentBytes += update.byteLength;
-    const message = encodeSyncUpdate(update);
+    // Framed once for every receiver (see SharedMessage), one clock reading for all.
+    const message = new SharedMessage(encodeSyncUpdate(update));
+    const now = Date.now();
     for (const connection of this.connections) {
-      if (connection !== origin) connection.send(message);
+      if (connection !== origin) connection.sendShared(message, now);
     }
     this.append(update);
   }
@@ -490,8 +493,9 @@ export class Room {
     const changed = [...changes.added, ...changes.updated, ...changes.removed];
     // Sent back to the sender too: stock clients count the echo of their own
     // periodic renewal as proof the connection is alive.
-    const message = encodeAwareness(awarenessProtocol.encodeAwarenessUpdate(this.awareness, changed));
-    for (const connection of this.connections) connection.send(message);
+    const message = new SharedMessage(encodeAwareness(awarenessProtocol.encodeAwarenessUpdate(this.awareness, changed)));
+    const now = Date.now();
+    for (const connection of this.connections) connection.sendShared(message, now);
   };
 
   private append(update: Uint8Array): void {

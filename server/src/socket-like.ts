@@ -1,3 +1,5 @@
+import type { SharedMessage } from './shared-message.ts';
+
 /**
  * The little the room logic needs from a socket. The `ws` binding is one
  * adapter (transport/ws-transport.ts); tests and server-side editors can
@@ -9,5 +11,10 @@ export interface SocketLike {
   /** Bytes queued for sending and not yet handed to the OS. */
   readonly bufferedAmount: number;
   send(data: Uint8Array): void;
+  /**
+   * Sends a message that goes to many sockets unchanged; an adapter may reuse
+   * one framing of it for all of them. Without it, `send(message.bytes)`.
+   */
+  sendShared?(message: SharedMessage): void;
   close(code: number, reason: string): void;
 }

@@ -1,5 +1,6 @@
 import type { IncomingHttpHeaders } from 'node:http';
-import type { RawData, WebSocket } from 'ws';
+import type { Duplex } from 'node:stream';
+import { WebSocket, type RawData } from 'ws';
 import {
   CLOSE_POLICY_VIOLATION,
   CLOSE_TRY_AGAIN_LATER,
@@ -15,7 +16,9 @@ import type { RoomRegistry } from '../room-registry.ts';
 import type { AuthorizeResult } from '../security/jwt-authorizer.ts';
 import type { ResolvedSyncServerOptions } from '../server-options.ts';
 import { closeCodeForError, errorCodeOf } from '../server-error.ts';
+import type { SharedMessage } from '../shared-message.ts';
 import type { SocketLike } from '../socket-like.ts';
+import { frameBinary } from './binary-frame.ts';
 import { SessionAuth } from './session-auth.ts';
 
 /**
@@ -74,6 +77,8 @@ export class SocketSession implements SocketLike {
 
   constructor(
     private readonly ws: WebSocket,
+    /** The upgraded TCP socket `ws` writes its frames to (the one from the HTTP upgrade). */
+    private readonly stream: Duplex,
     init: SocketSessionInit,
     private readonly context: SocketSessionContext,
   ) {
@@ -122,6 +127,22 @@ export class SocketSession implements SocketLike {
   send(data: Uint8Array): void {
     this.context.options.metrics.messageSent(data);
     this.ws.send(data);
+  }
+
+  /**
+   * Writes the message's frame, built once for every receiver, straight to
+   * the socket `ws` writes to. Safe only while `ws` writes every frame
+   * synchronously in call order: no compression negotiated (the server
+   * disables it; checked here too) and no Blob sends (the server sends none),
+   * so `ws`'s send queue is always empty and frames cannot interleave. The
+   * bytes count in `bufferedAmount`, which reads the socket's write buffer.
+   * Anything else (a closing socket, an extension) goes through `ws.send`.
+   */
+  sendShared(message: SharedMessage): void {
+    const { ws } = this;
+    this.context.options.metrics.messageSent(message.bytes);
+    if (ws.readyState === WebSocket.OPEN && ws.extensions === '') this.stream.write(message.framedWith(frameBinary));
+    else ws.send(message.bytes);
   }
 
   close(code: number, reason: string): void {

@@ -182,13 +182,14 @@ export class WsTransport {
     this.wss.handleUpgrade(request, socket, head, (ws) => {
       // ws destroys the socket on errors from here on.
       socket.off('error', destroyOnError);
-      this.accept(ws, docName, address, headers, admission);
+      this.accept(ws, socket, docName, address, headers, admission);
     });
   }
 
   /** Takes an upgraded socket: a session, or the refusal for a quire.v1 client. */
   private accept(
     ws: WebSocket,
+    socket: Duplex,
     docName: string,
     address: string,
     headers: IncomingHttpHeaders,
@@ -208,6 +209,7 @@ export class WsTransport {
     }
     const session = new SocketSession(
       ws,
+      socket,
       { id: this.nextConnectionId++, docName, grant: admission.grant, headers, address },
       this.context,
     );
