@@ -187,11 +187,6 @@ export class Connection {
     return this.closeCode !== undefined;
   }
 
-  /** The code this side closed with, if it did. */
-  get closedWith(): CloseCode | undefined {
-    return this.closeCode;
-  }
-
   send(message: Uint8Array): void {
     if (this.closeCode !== undefined) return;
     if (this.socket.bufferedAmount > this.maxBufferedBytes) {

@@ -222,12 +222,15 @@ export class Room {
   /** Sends the opening of the handshake, then replays what arrived during the load. */
   private start(connection: Connection): void {
     connection.send(encodeSyncStep1(Y.encodeStateVector(this.doc)));
-    if (this.awareness.getStates().size > 0) {
-      const clients = [...this.awareness.getStates().keys()];
-      connection.send(encodeAwareness(awarenessProtocol.encodeAwarenessUpdate(this.awareness, clients)));
-    }
+    if (this.awareness.getStates().size > 0) this.sendAllAwareness(connection);
     const pending = connection.takePendingMessages();
     for (const bytes of pending) this.receive(connection, bytes);
+  }
+
+  /** Every awareness state the room knows, as one message. */
+  private sendAllAwareness(connection: Connection): void {
+    const clients = [...this.awareness.getStates().keys()];
+    connection.send(encodeAwareness(awarenessProtocol.encodeAwarenessUpdate(this.awareness, clients)));
   }
 
   private dispatch(connection: Connection, bytes: Uint8Array): void {
@@ -254,11 +257,9 @@ export class Room {
       case 'awareness':
         this.roomAwareness.receive(connection, message.update);
         return;
-      case 'query-awareness': {
-        const clients = [...this.awareness.getStates().keys()];
-        connection.send(encodeAwareness(awarenessProtocol.encodeAwarenessUpdate(this.awareness, clients)));
+      case 'query-awareness':
+        this.sendAllAwareness(connection);
         return;
-      }
       case 'ping':
         if (!connection.extensions) return this.ignore(connection);
         connection.sendExtension(encodePong(message.id));
@@ -460,11 +461,9 @@ export class Room {
     }
   }
 
+  // Registered only while a client's update is applied (applyAndReencode),
+  // so every event it sees is a client's change.
   private readonly handleDocumentUpdate = (update: Uint8Array, origin: unknown): void => {
-    if (origin === STORAGE_ORIGIN) {
-      this.encodedState.invalidate();
-      return;
-    }
     this.publish(update, origin);
   };
 

@@ -7,7 +7,7 @@ import { fileURLToPath } from 'node:url';
  * file (server/src or server/dist alike). The server only serves these
  * files; it never imports editor code.
  */
-export const EDITOR_DEMO_DIR = fileURLToPath(new URL('../../editor/dist/demo', import.meta.url));
+const EDITOR_DEMO_DIR = fileURLToPath(new URL('../../editor/dist/demo', import.meta.url));
 
 /**
  * Turns the `--static-dir` setting into a directory or null: `none` serves
