@@ -10,7 +10,6 @@ import {
   encodeStateless,
   encodeSyncStep1,
   encodeSyncStep2,
-  encodeSyncUpdate,
   type CloseCode,
   type Message,
 } from '@quire/protocol';
@@ -19,6 +18,7 @@ import type { Logger } from './logger.ts';
 import { Connection } from './connection.ts';
 import { EncodedStateCache } from './encoded-state-cache.ts';
 import { SharedMessage } from './shared-message.ts';
+import { UpdateBroadcast } from './update-broadcast.ts';
 import type { ServerMetrics } from './metrics/server-metrics.ts';
 import { RoomAwareness } from './room-awareness.ts';
 import type { AwarenessLimits } from './security/awareness-guard.ts';
@@ -91,6 +91,8 @@ export class Room {
   private readonly ownership = new ClientOwnership();
   private readonly writers = new WeakMap<Connection, Writer>();
   private readonly updateLimits: ResolvedUpdateLimits;
+  /** Changes applied this event-loop turn, on their way to the other connections. */
+  private readonly broadcast: UpdateBroadcast;
   private readonly maxDocumentBytes: number;
   private readonly maxClockGaps: number;
   /**
@@ -129,6 +131,7 @@ export class Room {
     this.updateLimits = resolveUpdateLimits({
       maxStringBytes: Math.min(8 * 1024 * 1024, this.maxDocumentBytes),
     });
+    this.broadcast = new UpdateBroadcast(this.connections, this.updateLimits);
     this.roomAwareness = new RoomAwareness(this.awareness, options.limits?.awareness ?? {});
     this.awareness.setLocalState(null);
     // No permanent 'update' listener: Yjs encodes every transaction as an
@@ -448,7 +451,7 @@ export class Room {
       this.publish(Y.encodeStateAsUpdate(this.doc, Y.encodeStateVector(before)), connection);
       throw error;
     }
-    this.publish(update, connection);
+    this.publish(update, connection, inspection);
   }
 
   /** Applies any other update; Yjs's update event carries exactly what changed, if anything. */
@@ -467,16 +470,15 @@ export class Room {
     this.publish(update, origin);
   };
 
-  /** Hands a change of the document to every other connection and to storage. */
-  private publish(update: Uint8Array, origin: unknown): void {
+  /**
+   * Hands a change of the document to storage now and to every other
+   * connection at the end of this event-loop turn, joined with the turn's
+   * other changes (UpdateBroadcast).
+   */
+  private publish(update: Uint8Array, origin: unknown, inspection?: UpdateInspection): void {
     this.encodedState.invalidate();
     this.documentBytes += update.byteLength;
-    // Framed once for every receiver (see SharedMessage), one clock reading for all.
-    const message = new SharedMessage(encodeSyncUpdate(update));
-    const now = Date.now();
-    for (const connection of this.connections) {
-      if (connection !== origin) connection.sendShared(message, now);
-    }
+    this.broadcast.add(update, origin, inspection);
     this.append(update);
   }
 
@@ -489,6 +491,8 @@ export class Room {
       for (const clientId of changes.updated) origin.awarenessClientIds.add(clientId);
       for (const clientId of changes.removed) origin.awarenessClientIds.delete(clientId);
     }
+    // A caret may point into a change still queued: that change goes first.
+    this.broadcast.flush();
     const changed = [...changes.added, ...changes.updated, ...changes.removed];
     // Sent back to the sender too: stock clients count the echo of their own
     // periodic renewal as proof the connection is alive.
@@ -535,6 +539,7 @@ export class Room {
   }
 
   private broadcastExtension(message: Uint8Array, except: Connection): void {
+    this.broadcast.flush();
     for (const connection of this.connections) {
       if (connection !== except) connection.sendExtension(message);
     }
@@ -557,6 +562,7 @@ export class Room {
   private fail(error: ServerError): void {
     if (this.currentState === 'failed' || this.currentState === 'destroyed') return;
     this.currentState = 'failed';
+    this.broadcast.clear();
     this.logger.error({ docName: this.docName, err: error, code: error.code }, error.message);
     for (const connection of this.connections) connection.close(error.closeCode, error.code);
     this.onFailed(this);
@@ -570,12 +576,14 @@ export class Room {
   }
 
   closeAll(closeCode: CloseCode): void {
+    this.broadcast.flush();
     for (const connection of this.connections) connection.close(closeCode);
   }
 
   destroy(): void {
     if (this.currentState === 'destroyed') return;
     this.currentState = 'destroyed';
+    this.broadcast.clear();
     this.awareness.off('update', this.handleAwarenessUpdate);
     this.awareness.destroy();
     this.doc.destroy();

@@ -42,9 +42,10 @@ describe('forwarding client updates', () => {
     doc.getText('text').insert(0, 'hello');
     doc.getText('text').delete(0, 1);
     const [insert, deletion] = updates;
+    // One at a time: changes that arrive in the same event-loop turn are joined (update-broadcast.test.ts).
     writer.send(encodeSyncUpdate(insert!));
-    writer.send(encodeSyncUpdate(deletion!));
     expect((await reader.next('sync-update')).update).toEqual(insert);
+    writer.send(encodeSyncUpdate(deletion!));
     expect((await reader.next('sync-update')).update).toEqual(deletion);
 
     // New structs plus a delete range the server already applied: Yjs's own
@@ -64,9 +65,10 @@ describe('forwarding client updates', () => {
     const { doc, updates } = editor();
     doc.getText('text').insert(0, 'hello');
     doc.getText('text').delete(0, 1);
-    for (const update of updates) writer.send(encodeSyncUpdate(update));
-    await reader.next('sync-update');
-    await reader.next('sync-update');
+    for (const update of updates) {
+      writer.send(encodeSyncUpdate(update));
+      await reader.next('sync-update');
+    }
 
     // Edits made offline, sent as the step 2 a stock client answers with: it
     // repeats the whole delete set, which Yjs's own encoding would drop.

@@ -79,6 +79,8 @@ export const s2Throughput: Scenario = {
     const elapsedMs = performance.now() - start;
     const cpuMs = sampleProcess(harness.server.pid).cpuMs - cpuBefore;
     const peakRss = rss.stop();
+    let framesIn = 0;
+    for (const client of clients) framesIn += client.messagesIn;
     await closeClients(clients);
 
     let inserts = 0;
@@ -89,6 +91,7 @@ export const s2Throughput: Scenario = {
       'server CPU per delivered update (µs)': (cpuMs * 1000) / delivered,
       'all replicas converge (1 = yes)': converged ? 1 : 0,
       'peak RSS (MiB)': peakRss / 2 ** 20,
+      'frames received per delivered update': framesIn / delivered,
     };
   },
 };

@@ -18,6 +18,10 @@ export interface ClientStructRange {
   readonly requiredClock: number | null;
   /** Clock after the last non-Skip struct; null when the section holds only Skip structs. */
   readonly contentEndClock: number | null;
+  /** Byte offset in the update where the section's structs begin (after its client and clock). */
+  readonly structsStart: number;
+  /** Byte offset just after the section's last struct. */
+  readonly structsEnd: number;
 }
 
 export interface DeleteSetRange {
@@ -41,6 +45,8 @@ export interface UpdateInspection {
    */
   readonly references: ReadonlyMap<number, number>;
   readonly byteLength: number;
+  /** Byte offset in the update where the delete set begins. */
+  readonly deleteSetStart: number;
 }
 
 export interface UpdateRejection {

@@ -94,6 +94,7 @@ class UpdateReader {
     const sectionCount = this.cursor.readVarUint();
     this.checkCount(sectionCount, this.limits.maxClients, 'ERR_UPDATE_TOO_MANY_CLIENTS', 'client sections', 3);
     for (let section = 0; section < sectionCount; section++) this.readClientSection();
+    const deleteSetStart = this.cursor.offset;
     this.readDeleteSet();
     if (this.cursor.remaining !== 0) this.fail('ERR_UPDATE_MALFORMED', `${this.cursor.remaining} bytes after the delete set`);
     return {
@@ -104,6 +105,7 @@ class UpdateReader {
       deleteRangeCount: this.deleteRangeCount,
       references: this.references,
       byteLength: this.bytes.length,
+      deleteSetStart,
     };
   }
 
@@ -119,6 +121,7 @@ class UpdateReader {
     const client = this.cursor.readVarUint();
     if (this.clients.has(client)) this.fail('ERR_UPDATE_MALFORMED', `second section for client ${client}`);
     const firstClock = this.cursor.readVarUint();
+    const structsStart = this.cursor.offset;
     let clock = firstClock;
     let requiredClock: number | null = null;
     let contentEndClock: number | null = null;
@@ -135,7 +138,15 @@ class UpdateReader {
       clock += structLength;
       if (clock > Number.MAX_SAFE_INTEGER) this.fail('ERR_UPDATE_MALFORMED', `clock of client ${client} overflows`);
     }
-    this.clients.set(client, { firstClock, endClock: clock, structCount: declared, requiredClock, contentEndClock });
+    this.clients.set(client, {
+      firstClock,
+      endClock: clock,
+      structCount: declared,
+      requiredClock,
+      contentEndClock,
+      structsStart,
+      structsEnd: this.cursor.offset,
+    });
   }
 
   /** Reads one struct at `clock`; returns its length, negated for a Skip struct. */

@@ -1,0 +1,103 @@
+import { describe, expect, it } from 'vitest';
+import * as Y from 'yjs';
+import { decodeMessage } from '@quire/protocol';
+import { resolveUpdateLimits } from './security/update-limits.ts';
+import { inspectUpdate } from './security/update-inspector.ts';
+import type { SharedMessage } from './shared-message.ts';
+import { UpdateBroadcast, type BroadcastReceiver } from './update-broadcast.ts';
+
+/** A connection reduced to what the broadcast uses, with the replica its client keeps. */
+class Receiver implements BroadcastReceiver {
+  readonly doc = new Y.Doc();
+  readonly messages: Uint8Array[] = [];
+
+  sendShared(message: SharedMessage): void {
+    this.messages.push(message.bytes);
+    const decoded = decodeMessage(message.bytes);
+    if (!decoded.ok || decoded.message.type !== 'sync-update') throw new Error('not a sync update');
+    Y.applyUpdate(this.doc, decoded.message.update);
+  }
+
+  /** A local edit: applied here, returned as the update its client sends. */
+  edit(change: (doc: Y.Doc) => void): Uint8Array {
+    let update: Uint8Array | undefined;
+    const record = (bytes: Uint8Array): void => void (update = bytes);
+    this.doc.on('update', record);
+    change(this.doc);
+    this.doc.off('update', record);
+    return update!;
+  }
+
+  ownStructsReceived(): boolean {
+    return this.messages.some((bytes) => {
+      const decoded = decodeMessage(bytes);
+      return decoded.ok && decoded.message.type === 'sync-update'
+        && Y.decodeUpdate(decoded.message.update).structs.some((struct) => struct.id.client === this.doc.clientID);
+    });
+  }
+}
+
+const limits = resolveUpdateLimits({});
+
+function inspection(update: Uint8Array) {
+  const result = inspectUpdate(update);
+  if (!result.ok) throw new Error(result.detail);
+  return result;
+}
+
+describe('UpdateBroadcast', () => {
+  it('sends each receiver one message with everyone else’s changes of the turn, never its own', () => {
+    const receivers = [new Receiver(), new Receiver(), new Receiver(), new Receiver()];
+    const broadcast = new UpdateBroadcast(receivers, limits);
+    const [a, b, c, idle] = receivers as [Receiver, Receiver, Receiver, Receiver];
+    // Three writers, one of them twice; the second of a's edits is queued
+    // without its inspection, as a change Yjs re-encoded would be.
+    const a1 = a.edit((doc) => doc.getText('text').insert(0, 'a1'));
+    const b1 = b.edit((doc) => doc.getMap('map').set('b', 1));
+    const a2 = a.edit((doc) => doc.getText('text').delete(0, 1));
+    const c1 = c.edit((doc) => doc.getArray('array').push(['c']));
+    broadcast.add(a1, a, inspection(a1));
+    broadcast.add(b1, b, inspection(b1));
+    broadcast.add(a2, a);
+    broadcast.add(c1, c, inspection(c1));
+    broadcast.flush();
+    expect(broadcast.isEmpty).toBe(true);
+
+    for (const receiver of receivers) {
+      expect(receiver.messages).toHaveLength(1);
+      expect(receiver.ownStructsReceived()).toBe(false);
+      expect(receiver.doc.getText('text').toString()).toBe('1');
+      expect(receiver.doc.getMap('map').toJSON()).toEqual({ b: 1 });
+      expect(receiver.doc.getArray('array').toJSON()).toEqual(['c']);
+    }
+    expect(idle.messages[0]).not.toEqual(a.messages[0]);
+  });
+
+  it('sends changes one by one, in order, when they cannot be joined', () => {
+    const writer = new Receiver();
+    const reader = new Receiver();
+    const broadcast = new UpdateBroadcast([writer, reader], limits);
+    const first = writer.edit((doc) => doc.getText('text').insert(0, 'x'));
+    const second = writer.edit((doc) => doc.getText('text').insert(1, 'y'));
+    const third = writer.edit((doc) => doc.getText('text').insert(2, 'z'));
+    // Out of clock order for one client: no join is possible.
+    broadcast.add(first, writer, inspection(first));
+    broadcast.add(third, writer, inspection(third));
+    broadcast.add(second, writer, inspection(second));
+    broadcast.flush();
+    expect(reader.messages).toHaveLength(3);
+    expect(reader.doc.getText('text').toString()).toBe('xyz');
+    expect(writer.messages).toHaveLength(0);
+  });
+
+  it('sends at the end of the turn without being flushed', async () => {
+    const writer = new Receiver();
+    const reader = new Receiver();
+    const broadcast = new UpdateBroadcast([writer, reader], limits);
+    const update = writer.edit((doc) => doc.getText('text').insert(0, 'later'));
+    broadcast.add(update, writer, inspection(update));
+    expect(reader.messages).toHaveLength(0);
+    await new Promise((resolve) => setImmediate(resolve));
+    expect(reader.doc.getText('text').toString()).toBe('later');
+  });
+});
