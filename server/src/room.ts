@@ -17,6 +17,7 @@ import type { DocumentStore } from '@quire/storage';
 import type { Logger } from './logger.ts';
 import { Connection } from './connection.ts';
 import { EncodedStateCache } from './encoded-state-cache.ts';
+import { createRoomDocument } from './room-document.ts';
 import { SharedMessage } from './shared-message.ts';
 import { UpdateBroadcast } from './update-broadcast.ts';
 import type { ServerMetrics } from './metrics/server-metrics.ts';
@@ -75,7 +76,7 @@ interface WaitingAcknowledgements {
  */
 export class Room {
   readonly docName: string;
-  readonly doc = new Y.Doc({ gc: true });
+  readonly doc = createRoomDocument();
   readonly awareness = new awarenessProtocol.Awareness(this.doc);
   readonly connections = new Set<Connection>();
   private currentState: RoomState = 'loading';

@@ -56,6 +56,10 @@ const closeSlowConsumer = (slow: Connection): void => slow.close(CLOSE_TRY_AGAIN
 // request headers are never read again after the upgrade and are not kept.
 const NO_HEADERS: IncomingHttpHeaders = Object.freeze({});
 
+// Up to this size a message is framed into one buffer and written at once;
+// copying it costs less than a second write.
+const SINGLE_WRITE_MAX_BYTES = 16 * 1024;
+
 /**
  * One accepted socket: its Connection, its authorization, the per-connection
  * rate limits, and its room once it is authorized. No room is loaded for a
@@ -126,7 +130,13 @@ export class SocketSession implements SocketLike {
 
   send(data: Uint8Array): void {
     this.context.options.metrics.messageSent(data);
-    this.ws.send(data);
+    const { ws } = this;
+    // Small messages (acknowledgements, pongs, step 1) take the same single
+    // write as broadcasts (see sendShared); a large one goes through ws, which
+    // writes header and payload without copying the payload.
+    if (data.byteLength <= SINGLE_WRITE_MAX_BYTES && ws.readyState === WebSocket.OPEN && ws.extensions === '') {
+      this.stream.write(frameBinary(data));
+    } else ws.send(data);
   }
 
   /**
