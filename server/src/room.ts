@@ -58,6 +58,11 @@ export interface RoomLimits {
 const DEFAULT_MAX_DOCUMENT_BYTES = 64 * 1024 * 1024;
 const DEFAULT_MAX_CLOCK_GAPS = 8;
 
+// From this size, a change of new structs is forwarded before the room
+// integrates it (applyAsSent): integrating takes long enough to be worth
+// overlapping with the receivers' own. Smaller ones join the turn's batch.
+const FORWARD_BEFORE_APPLY_BYTES = 8 * 1024;
+
 // An awareness update that lists no clients: a valid no-op for every client,
 // used to show a quiet connection that the server is alive.
 const EMPTY_AWARENESS = encodeAwareness(new Uint8Array([0]));
@@ -440,6 +445,15 @@ export class Room {
    * that the document already had are forwarded too; applying them is a no-op.
    */
   private applyAsSent(connection: Connection, update: Uint8Array, inspection: UpdateInspection): void {
+    // A large one (a resuming client's offline edits) goes to the others
+    // before the room integrates it, so their clients integrate it at the
+    // same time instead of after. It passed every check a change must pass,
+    // and the ownership check found every struct it builds on present.
+    const forwardFirst = update.byteLength >= FORWARD_BEFORE_APPLY_BYTES;
+    if (forwardFirst) {
+      this.broadcast.add(update, connection, inspection);
+      this.broadcast.flush();
+    }
     try {
       Y.applyUpdate(this.doc, update, connection);
     } catch (error) {
@@ -449,10 +463,13 @@ export class Room {
       const before = new Map<number, number>();
       for (const clientId of this.doc.store.clients.keys()) before.set(clientId, Y.getState(this.doc.store, clientId));
       for (const [clientId, range] of inspection.clients) before.set(clientId, range.firstClock);
-      this.publish(Y.encodeStateAsUpdate(this.doc, Y.encodeStateVector(before)), connection);
+      const integrated = Y.encodeStateAsUpdate(this.doc, Y.encodeStateVector(before));
+      if (forwardFirst) this.record(integrated);
+      else this.publish(integrated, connection);
       throw error;
     }
-    this.publish(update, connection, inspection);
+    if (forwardFirst) this.record(update);
+    else this.publish(update, connection, inspection);
   }
 
   /** Applies any other update; Yjs's update event carries exactly what changed, if anything. */
@@ -477,9 +494,14 @@ export class Room {
    * other changes (UpdateBroadcast).
    */
   private publish(update: Uint8Array, origin: unknown, inspection?: UpdateInspection): void {
+    this.broadcast.add(update, origin, inspection);
+    this.record(update);
+  }
+
+  /** Accounts for a change of the document and hands it to storage. */
+  private record(update: Uint8Array): void {
     this.encodedState.invalidate();
     this.documentBytes += update.byteLength;
-    this.broadcast.add(update, origin, inspection);
     this.append(update);
   }
 

@@ -84,6 +84,27 @@ describe('forwarding client updates', () => {
     expect(await storedText(store, 'resume-as-sent')).toBe(doc.getText('text').toString());
   });
 
+  it('forwards a large resuming step 2 as it came, and stores and acknowledges it', async () => {
+    // Large enough to be sent on before the room integrates it (room.ts, FORWARD_BEFORE_APPLY_BYTES).
+    const { store, writer, reader } = await setUp('large-resume');
+    const { doc, updates } = editor();
+    doc.getText('text').insert(0, 'start');
+    writer.send(encodeSyncUpdate(updates[0]!));
+    await reader.next('sync-update');
+    const serverState = Y.encodeStateVector(doc);
+    for (let index = 0; index < 1_500; index += 1) {
+      doc.getText('text').insert((index * 7919) % (doc.getText('text').length + 1), 'abc'[index % 3]!);
+    }
+    const step2 = Y.encodeStateAsUpdate(doc, serverState);
+    expect(step2.byteLength).toBeGreaterThan(8 * 1024);
+    writer.send(encodeSyncStep2(step2));
+    expect((await reader.next('sync-update')).update).toEqual(step2);
+    let saved = 0;
+    while (saved < 2) saved = (await writer.next('saved')).count;
+    expect(await storedText(store, 'large-resume')).toBe(doc.getText('text').toString());
+    expect(writer.received.some((message) => message.type === 'sync-update')).toBe(false);
+  });
+
   it('forwards only the new part of an update that repeats structs the document holds', async () => {
     const { writer, reader } = await setUp('repeats');
     const { doc, updates } = editor();
