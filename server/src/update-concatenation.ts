@@ -1,5 +1,5 @@
 import * as decoding from 'lib0/decoding';
-import * as encoding from 'lib0/encoding';
+import { varUintByteLength, writeVarUintAt } from '@quire/protocol';
 import type { UpdateInspection } from './security/update-inspection.ts';
 
 /** A Yjs V1 update and its inspection, which says where its parts lie. */
@@ -57,21 +57,38 @@ export function concatenateUpdates(updates: readonly InspectedUpdate[]): Uint8Ar
     if (inspection.deleteRangeCount > 0) gatherDeletes(update, inspection.deleteSetStart, deletes);
   }
 
-  const encoder = encoding.createEncoder();
-  encoding.writeVarUint(encoder, sections.size);
+  let size = varUintByteLength(sections.size) + varUintByteLength(deletes.size);
   for (const [client, section] of sections) {
-    encoding.writeVarUint(encoder, section.structCount);
-    encoding.writeVarUint(encoder, client);
-    encoding.writeVarUint(encoder, section.firstClock);
-    for (const slice of section.slices) encoding.writeUint8Array(encoder, slice);
+    size += varUintByteLength(section.structCount) + varUintByteLength(client) + varUintByteLength(section.firstClock);
+    for (const slice of section.slices) size += slice.byteLength;
   }
-  encoding.writeVarUint(encoder, deletes.size);
   for (const [client, entry] of deletes) {
-    encoding.writeVarUint(encoder, client);
-    encoding.writeVarUint(encoder, entry.rangeCount);
-    for (const slice of entry.slices) encoding.writeUint8Array(encoder, slice);
+    size += varUintByteLength(client) + varUintByteLength(entry.rangeCount);
+    for (const slice of entry.slices) size += slice.byteLength;
   }
-  return encoding.toUint8Array(encoder);
+  const joined = new Uint8Array(size);
+  let offset = writeVarUintAt(joined, 0, sections.size);
+  for (const [client, section] of sections) {
+    offset = writeVarUintAt(joined, offset, section.structCount);
+    offset = writeVarUintAt(joined, offset, client);
+    offset = writeVarUintAt(joined, offset, section.firstClock);
+    offset = copySlices(joined, offset, section.slices);
+  }
+  offset = writeVarUintAt(joined, offset, deletes.size);
+  for (const [client, entry] of deletes) {
+    offset = writeVarUintAt(joined, offset, client);
+    offset = writeVarUintAt(joined, offset, entry.rangeCount);
+    offset = copySlices(joined, offset, entry.slices);
+  }
+  return joined;
+}
+
+function copySlices(target: Uint8Array, offset: number, slices: readonly Uint8Array[]): number {
+  for (const slice of slices) {
+    target.set(slice, offset);
+    offset += slice.byteLength;
+  }
+  return offset;
 }
 
 /** Adds the ranges of an update's delete set, already checked by the inspection, to `deletes`. */

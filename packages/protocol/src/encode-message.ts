@@ -16,6 +16,7 @@ import {
   SYNC_UPDATE,
 } from './message-type.ts';
 import type { Message } from './message.ts';
+import { varUintByteLength, writeVarUintAt } from './var-uint.ts';
 
 function encodeWith(build: (encoder: encoding.Encoder) => void): Uint8Array {
   const encoder = encoding.createEncoder();
@@ -35,12 +36,15 @@ function writeUnsignedInteger(encoder: encoding.Encoder, value: number, field: s
   encoding.writeVarUint(encoder, value);
 }
 
+// Sync messages are most of the traffic: laid out in one exact-size buffer
+// (both type numbers are below 128, one byte each) rather than through an
+// encoder that allocates a scratch buffer and copies at the end.
 function encodeSync(subType: number, payload: Uint8Array): Uint8Array {
-  return encodeWith((encoder) => {
-    encoding.writeVarUint(encoder, MESSAGE_SYNC);
-    encoding.writeVarUint(encoder, subType);
-    encoding.writeVarUint8Array(encoder, payload);
-  });
+  const message = new Uint8Array(2 + varUintByteLength(payload.byteLength) + payload.byteLength);
+  message[0] = MESSAGE_SYNC;
+  message[1] = subType;
+  message.set(payload, writeVarUintAt(message, 2, payload.byteLength));
+  return message;
 }
 
 export const encodeSyncStep1 = (stateVector: Uint8Array): Uint8Array =>

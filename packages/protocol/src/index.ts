@@ -16,6 +16,7 @@ export {
   encodeAuthToken,
 } from './encode-message.ts';
 export { decodeMessage } from './decode-message.ts';
+export { varUintByteLength, writeVarUintAt } from './var-uint.ts';
 export type { DecodeResult } from './decode-message.ts';
 export { ProtocolDecodeError } from './protocol-error.ts';
 export type { ProtocolErrorCode } from './protocol-error.ts';
