@@ -150,6 +150,15 @@ export class Room {
     return this.currentState;
   }
 
+  /**
+   * The document as one update while the room serves. It holds every update
+   * the room appended (each is applied before it is appended) and what it
+   * loaded, so storage may compact the document's log to it.
+   */
+  encodeDocument(): Uint8Array | undefined {
+    return this.currentState === 'ready' ? Y.encodeStateAsUpdate(this.doc) : undefined;
+  }
+
   /** Emptiness once the room is serving or failed; the registry unloads empty rooms. */
   get isEmpty(): boolean {
     return this.connections.size === 0;

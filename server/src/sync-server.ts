@@ -43,6 +43,8 @@ export async function createSyncServer(options: SyncServerOptions): Promise<Sync
       },
     },
   });
+  // Compactions of an open document encode the room's copy instead of replaying its log.
+  store.useCurrentState((docName) => registry.get(docName)?.encodeDocument());
   const transport = new WsTransport({ registry, logger, options: resolved });
   metrics.setSources({ connections: () => transport.connectionCount, openDocuments: () => registry.size });
   let serving = true;

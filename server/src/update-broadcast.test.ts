@@ -39,6 +39,18 @@ class Receiver implements BroadcastReceiver {
 
 const limits = resolveUpdateLimits({});
 
+const endOfTurn = (): Promise<void> => new Promise((resolve) => setImmediate(resolve));
+
+/** A turn in which `source` made two changes, so the next turn's changes are all joined. */
+async function busyTurn(broadcast: UpdateBroadcast, source: Receiver, receivers: readonly Receiver[]): Promise<void> {
+  for (const key of ['warm-1', 'warm-2']) {
+    const update = source.edit((doc) => doc.getMap('warm').set(key, true));
+    broadcast.add(update, source, inspection(update));
+  }
+  await endOfTurn();
+  for (const receiver of receivers) receiver.messages.length = 0;
+}
+
 function inspection(update: Uint8Array) {
   const result = inspectUpdate(update);
   if (!result.ok) throw new Error(result.detail);
@@ -46,10 +58,11 @@ function inspection(update: Uint8Array) {
 }
 
 describe('UpdateBroadcast', () => {
-  it('sends each receiver one message with everyone else’s changes of the turn, never its own', () => {
+  it('sends each receiver one message with everyone else’s changes of the turn, never its own', async () => {
     const receivers = [new Receiver(), new Receiver(), new Receiver(), new Receiver()];
     const broadcast = new UpdateBroadcast(receivers, limits);
     const [a, b, c, idle] = receivers as [Receiver, Receiver, Receiver, Receiver];
+    await busyTurn(broadcast, idle, receivers);
     // Three writers, one of them twice; the second of a's edits is queued
     // without its inspection, as a change Yjs re-encoded would be.
     const a1 = a.edit((doc) => doc.getText('text').insert(0, 'a1'));
@@ -73,10 +86,11 @@ describe('UpdateBroadcast', () => {
     expect(idle.messages[0]).not.toEqual(a.messages[0]);
   });
 
-  it('sends changes one by one, in order, when they cannot be joined', () => {
+  it('sends changes one by one, in order, when they cannot be joined', async () => {
     const writer = new Receiver();
     const reader = new Receiver();
     const broadcast = new UpdateBroadcast([writer, reader], limits);
+    await busyTurn(broadcast, reader, [writer, reader]);
     const first = writer.edit((doc) => doc.getText('text').insert(0, 'x'));
     const second = writer.edit((doc) => doc.getText('text').insert(1, 'y'));
     const third = writer.edit((doc) => doc.getText('text').insert(2, 'z'));
@@ -90,14 +104,37 @@ describe('UpdateBroadcast', () => {
     expect(writer.messages).toHaveLength(0);
   });
 
-  it('sends at the end of the turn without being flushed', async () => {
+  it('sends at the end of a busy turn without being flushed', async () => {
     const writer = new Receiver();
     const reader = new Receiver();
     const broadcast = new UpdateBroadcast([writer, reader], limits);
+    await busyTurn(broadcast, writer, [writer, reader]);
     const update = writer.edit((doc) => doc.getText('text').insert(0, 'later'));
     broadcast.add(update, writer, inspection(update));
     expect(reader.messages).toHaveLength(0);
-    await new Promise((resolve) => setImmediate(resolve));
+    await endOfTurn();
     expect(reader.doc.getText('text').toString()).toBe('later');
+  });
+
+  it('sends the first change of a turn at once after a turn with one change, and joins the rest', async () => {
+    const writer = new Receiver();
+    const reader = new Receiver();
+    const broadcast = new UpdateBroadcast([writer, reader], limits);
+    const first = writer.edit((doc) => doc.getText('text').insert(0, 'a'));
+    broadcast.add(first, writer, inspection(first));
+    expect(reader.messages).toHaveLength(1);
+    await endOfTurn();
+    const updates = ['b', 'c', 'd'].map((letter) => writer.edit((doc) => doc.getText('text').insert(0, letter)));
+    for (const update of updates) broadcast.add(update, writer, inspection(update));
+    expect(reader.messages).toHaveLength(2);
+    await endOfTurn();
+    expect(reader.messages).toHaveLength(3);
+    expect(reader.doc.getText('text').toString()).toBe('dcba');
+    // That turn brought three: the next one's first change waits to be joined.
+    const next = writer.edit((doc) => doc.getText('text').insert(0, 'e'));
+    broadcast.add(next, writer, inspection(next));
+    expect(reader.messages).toHaveLength(3);
+    await endOfTurn();
+    expect(reader.doc.getText('text').toString()).toBe('edcba');
   });
 });

@@ -22,7 +22,9 @@ interface QueuedUpdate {
  * the room's other connections once the turn's socket reads are done
  * (`setImmediate` runs right after the poll phase, so nothing waits for a
  * timer). When several changes are queued, each receiver gets them as one
- * update: one frame and one socket write instead of one per change.
+ * update: one frame and one socket write instead of one per change. A room
+ * whose last busy turn brought a single change sends the next one at once
+ * (see `add`), so a lone writer's edits are not held back at all.
  *
  * A receiver never gets its own changes back: a connection whose changes are
  * in the batch gets a join of everyone else's. Joining copies bytes
@@ -31,6 +33,10 @@ interface QueuedUpdate {
  */
 export class UpdateBroadcast {
   private queued: QueuedUpdate[] = [];
+  /** Changes added since the current turn began; 0 when none has been this turn. */
+  private turnChanges = 0;
+  /** How many changes the last turn that had any brought. */
+  private previousTurnChanges = 0;
 
   constructor(
     private readonly receivers: Iterable<BroadcastReceiver>,
@@ -41,9 +47,21 @@ export class UpdateBroadcast {
     return this.queued.length === 0;
   }
 
-  /** Queues a change; `inspection` saves inspecting it again should it be joined. */
+  /**
+   * Sends a change, or queues it for the end of the turn; `inspection` saves
+   * inspecting it again should it be joined. The first change of a turn goes
+   * out at once when the previous turn brought only one (one person typing:
+   * nothing to join, so no reason to wait); otherwise changes wait for the
+   * turn's end to be joined.
+   */
   add(update: Uint8Array, origin: unknown, inspection?: UpdateInspection): void {
-    if (this.queued.length === 0) setImmediate(this.flush);
+    if (this.turnChanges++ === 0) {
+      setImmediate(this.endTurn);
+      if (this.previousTurnChanges <= 1) {
+        this.sendOne(update, origin, Date.now());
+        return;
+      }
+    }
     this.queued.push({ update, origin, inspection });
   }
 
@@ -52,22 +70,28 @@ export class UpdateBroadcast {
     this.queued = [];
   }
 
-  /** Sends what is queued now; called at the end of the turn, and before anything that must follow it. */
-  readonly flush = (): void => {
+  /** Sends what is queued now: at the end of the turn, and before anything that must follow it. */
+  flush(): void {
     const queued = this.queued;
     if (queued.length === 0) return;
     this.queued = [];
     const now = Date.now();
-    if (queued.length === 1) {
-      const { update, origin } = queued[0]!;
-      const message = new SharedMessage(encodeSyncUpdate(update));
-      for (const receiver of this.receivers) {
-        if (receiver !== origin) receiver.sendShared(message, now);
-      }
-      return;
-    }
-    this.sendBatch(queued, now);
+    if (queued.length === 1) this.sendOne(queued[0]!.update, queued[0]!.origin, now);
+    else this.sendBatch(queued, now);
+  }
+
+  private readonly endTurn = (): void => {
+    this.flush();
+    this.previousTurnChanges = this.turnChanges;
+    this.turnChanges = 0;
   };
+
+  private sendOne(update: Uint8Array, origin: unknown, now: number): void {
+    const message = new SharedMessage(encodeSyncUpdate(update));
+    for (const receiver of this.receivers) {
+      if (receiver !== origin) receiver.sendShared(message, now);
+    }
+  }
 
   private sendBatch(queued: readonly QueuedUpdate[], now: number): void {
     const singles: (SharedMessage | undefined)[] = [];

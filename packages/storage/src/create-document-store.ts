@@ -1,6 +1,6 @@
 import { assertDocumentName } from './assert-document-name.ts';
 import { assertUpdate } from './assert-update.ts';
-import type { DocumentStore, StoredDocument } from './document-store.ts';
+import type { CurrentStateSource, DocumentStore, StoredDocument } from './document-store.ts';
 import { createGroupCommit } from './group-commit.ts';
 import { compactLogEntries, mergeLogEntries } from './merge-log-entries.ts';
 import { createSerialQueue } from './serial-queue.ts';
@@ -80,6 +80,8 @@ export function createDocumentStore(backend: StorageBackend, options: DocumentSt
     checkedNames.add(docName);
   }
 
+  let currentState: CurrentStateSource | undefined;
+
   const groupCommit = createGroupCommit({
     writes,
     write: (entries) => backend.appendEntries(entries),
@@ -158,7 +160,9 @@ export function createDocumentStore(backend: StorageBackend, options: DocumentSt
         mergedBytes.set(docName, only.update.byteLength);
         return;
       }
-      const merged = decode(docName, () => compactLogEntries(entries));
+      // The holder's in-memory document, when there is one, already is the
+      // merged state: encoding it costs far less than replaying the log.
+      const merged = currentState?.(docName) ?? decode(docName, () => compactLogEntries(entries));
       const written = await writes.run(async () => {
         if (running.overlapsDelete) return false;
         try {
@@ -280,6 +284,10 @@ export function createDocumentStore(backend: StorageBackend, options: DocumentSt
         });
         mergedBytes.delete(docName);
       });
+    },
+
+    useCurrentState(source) {
+      currentState = source;
     },
 
     checkWritable() {

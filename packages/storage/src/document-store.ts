@@ -41,4 +41,16 @@ export interface DocumentStore {
    */
   checkWritable(): Promise<void>;
   close(): Promise<void>;
+  /**
+   * Names where compactions may take a document's merged state instead of
+   * rebuilding it from the log: `source(docName)` returns the document as one
+   * update when its owner holds it in memory, and undefined otherwise. Only
+   * valid when every update appended for that document was first applied to
+   * what `source` encodes (a sync server's open document: it applies, then
+   * appends), so the state covers every entry the compaction replaces. Called
+   * after the compaction has read the log.
+   */
+  useCurrentState(source: CurrentStateSource): void;
 }
+
+export type CurrentStateSource = (docName: string) => Uint8Array | undefined;

@@ -1,4 +1,5 @@
 import { describe, expect, it } from 'vitest';
+import * as Y from 'yjs';
 import { createDocumentStore, createMemoryBackend, StorageError } from '../src/index.ts';
 import type { StorageBackend, StorageError as StorageErrorType } from '../src/index.ts';
 import { contentOf, createSuiteEditor, readContent } from '../src/suite-edits.ts';
@@ -235,6 +236,39 @@ describe('createDocumentStore', () => {
     const reopened = createDocumentStore(base);
     expect(readContent((await reopened.load('doc'))?.update ?? new Uint8Array())).toEqual(contentOf(editor));
     await reopened.close();
+  });
+
+  const mergedLog = (entries: readonly { update: Uint8Array }[]): Uint8Array => Y.mergeUpdates(entries.map((entry) => entry.update));
+
+  it("compacts to the holder's current state, asked for after the log was read", async () => {
+    const base = createMemoryBackend();
+    const store = createDocumentStore(base, { compactAfterEntries: 20 });
+    // The holder applies every update before appending it, as a sync server does.
+    const holder = createSuiteEditor();
+    const asked: number[] = [];
+    store.useCurrentState((docName) => {
+      if (docName !== 'doc') return undefined;
+      asked.push(Y.getState(holder.doc.store, holder.doc.clientID));
+      return Y.encodeStateAsUpdate(holder.doc);
+    });
+    for (let round = 0; round < 10; round += 1) {
+      await Promise.all(Array.from({ length: 7 }, (_, index) => store.append('doc', holder.set(`${round}.${index}`, index))));
+    }
+    // Held but not appended yet: a compaction that took the holder's state stores it too.
+    holder.type('held');
+    await store.compact('doc');
+    expect(asked.length).toBeGreaterThanOrEqual(2);
+    expect(readContent(mergedLog(await base.readLog('doc'))).text).toBe('held');
+    const entries = await base.readLog('doc');
+    expect(entries).toHaveLength(1);
+    expect(readContent(entries[0]!.update)).toEqual(contentOf(holder));
+    // A document the holder does not have is still merged from its log.
+    const other = createSuiteEditor();
+    for (let index = 0; index < 3; index += 1) await store.append('other', other.type(`${index}`));
+    await store.compact('other');
+    expect(await base.readLog('other')).toHaveLength(1);
+    expect(readContent((await store.load('other'))!.update)).toEqual(contentOf(other));
+    await store.close();
   });
 
   it('resolves close only after running work, then closes the backend once', async () => {

@@ -48,6 +48,7 @@ function faulty(store: DocumentStore): FaultyStore {
       return store.checkWritable();
     },
     close: () => store.close(),
+    useCurrentState: (source) => store.useCurrentState(source),
   };
   return wrapper;
 }
