@@ -1,6 +1,6 @@
 import * as Y from 'yjs';
 import { decodeMessage, encodeSyncStep1, encodeSyncStep2, encodeSyncUpdate } from '@quire/protocol';
-import { createMemoryStore } from '@quire/storage';
+import { createMemoryStore, type DocumentStore } from '@quire/storage';
 import { Connection } from './connection.ts';
 import { createSilentLogger } from './logger.ts';
 import { Room } from './room.ts';
@@ -85,9 +85,37 @@ export async function warmUp(): Promise<{ readonly messagesSent: number; readonl
     room.removeConnection(connection);
     const textLength = joined.getText('text').length;
     joined.destroy();
+    await reopen(store, socket);
     return { messagesSent: sent.length, textLength };
   } finally {
     room.destroy();
     await store.close();
+  }
+}
+
+/**
+ * The same document loaded again by a fresh room and read whole by a joiner:
+ * the path of the first client after a restart (merging the stored log,
+ * integrating it, encoding it for the joiner).
+ */
+async function reopen(store: DocumentStore, socket: SocketLike): Promise<void> {
+  await store.compact('warm-up');
+  const room = new Room({ docName: 'warm-up', store, logger: createSilentLogger(), onFailed: () => undefined });
+  try {
+    await room.loaded;
+    const connection = new Connection({
+      id: 1,
+      docName: 'warm-up',
+      socket,
+      extensions: false,
+      maxBufferedBytes: Infinity,
+      onSlowConsumer: () => undefined,
+      rates: UNLIMITED_RATES,
+    });
+    room.addConnection(connection);
+    room.receive(connection, encodeSyncStep1(new Uint8Array([0])));
+    room.removeConnection(connection);
+  } finally {
+    room.destroy();
   }
 }
