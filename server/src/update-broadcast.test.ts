@@ -41,6 +41,15 @@ const limits = resolveUpdateLimits({});
 
 const endOfTurn = (): Promise<void> => new Promise((resolve) => setImmediate(resolve));
 
+/** A writer and a reader whose broadcast just had a busy turn. */
+async function busyPair(): Promise<{ writer: Receiver; reader: Receiver; broadcast: UpdateBroadcast }> {
+  const writer = new Receiver();
+  const reader = new Receiver();
+  const broadcast = new UpdateBroadcast([writer, reader], limits);
+  await busyTurn(broadcast, writer, [writer, reader]);
+  return { writer, reader, broadcast };
+}
+
 /** A turn in which `source` made two changes, so the next turn's changes are all joined. */
 async function busyTurn(broadcast: UpdateBroadcast, source: Receiver, receivers: readonly Receiver[]): Promise<void> {
   for (const key of ['warm-1', 'warm-2']) {
@@ -87,10 +96,7 @@ describe('UpdateBroadcast', () => {
   });
 
   it('sends changes one by one, in order, when they cannot be joined', async () => {
-    const writer = new Receiver();
-    const reader = new Receiver();
-    const broadcast = new UpdateBroadcast([writer, reader], limits);
-    await busyTurn(broadcast, reader, [writer, reader]);
+    const { writer, reader, broadcast } = await busyPair();
     const first = writer.edit((doc) => doc.getText('text').insert(0, 'x'));
     const second = writer.edit((doc) => doc.getText('text').insert(1, 'y'));
     const third = writer.edit((doc) => doc.getText('text').insert(2, 'z'));
@@ -105,10 +111,7 @@ describe('UpdateBroadcast', () => {
   });
 
   it('sends at the end of a busy turn without being flushed', async () => {
-    const writer = new Receiver();
-    const reader = new Receiver();
-    const broadcast = new UpdateBroadcast([writer, reader], limits);
-    await busyTurn(broadcast, writer, [writer, reader]);
+    const { writer, reader, broadcast } = await busyPair();
     const update = writer.edit((doc) => doc.getText('text').insert(0, 'later'));
     broadcast.add(update, writer, inspection(update));
     expect(reader.messages).toHaveLength(0);

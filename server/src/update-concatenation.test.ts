@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import * as Y from 'yjs';
+import { createSeededRandom } from '@quire/test-utils';
 import { inspectUpdate } from './security/update-inspector.ts';
 import { concatenateUpdates, type InspectedUpdate } from './update-concatenation.ts';
 
@@ -7,18 +8,6 @@ function inspected(update: Uint8Array): InspectedUpdate {
   const inspection = inspectUpdate(update);
   if (!inspection.ok) throw new Error(inspection.detail);
   return { update, inspection };
-}
-
-function createRandom(seed: number): (below: number) => number {
-  let state = seed >>> 0;
-  return (below) => {
-    // mulberry32
-    state = (state + 0x6d2b79f5) >>> 0;
-    let t = state;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return Math.floor((((t ^ (t >>> 14)) >>> 0) / 4294967296) * below);
-  };
 }
 
 /** One local transaction of the kinds editors make: inserts, deletions, formatting, maps, arrays, XML. */
@@ -97,7 +86,7 @@ describe('concatenateUpdates', () => {
     ['formatting too', true],
   ])('joins the changes of several editors, applied one after another, into one equivalent update: %s', (_, formatting) => {
     for (let seed = 1; seed <= 40; seed++) {
-      const random = createRandom(seed);
+      const random = createSeededRandom(seed);
       const clients = Array.from({ length: 4 }, () => new Y.Doc());
       const server = new Y.Doc();
       for (let round = 0; round < 12; round++) {

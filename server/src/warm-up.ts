@@ -42,15 +42,7 @@ export async function warmUp(): Promise<{ readonly messagesSent: number; readonl
   const room = new Room({ docName: 'warm-up', store, logger: createSilentLogger(), onFailed: () => undefined });
   try {
     await room.loaded;
-    const connection = new Connection({
-      id: 0,
-      docName: 'warm-up',
-      socket,
-      extensions: true,
-      maxBufferedBytes: Infinity,
-      onSlowConsumer: () => undefined,
-      rates: UNLIMITED_RATES,
-    });
+    const connection = warmUpConnection(0, socket, true);
     room.addConnection(connection);
     room.receive(connection, encodeSyncStep1(new Uint8Array([0])));
 
@@ -103,19 +95,23 @@ async function reopen(store: DocumentStore, socket: SocketLike): Promise<void> {
   const room = new Room({ docName: 'warm-up', store, logger: createSilentLogger(), onFailed: () => undefined });
   try {
     await room.loaded;
-    const connection = new Connection({
-      id: 1,
-      docName: 'warm-up',
-      socket,
-      extensions: false,
-      maxBufferedBytes: Infinity,
-      onSlowConsumer: () => undefined,
-      rates: UNLIMITED_RATES,
-    });
+    const connection = warmUpConnection(1, socket, false);
     room.addConnection(connection);
     room.receive(connection, encodeSyncStep1(new Uint8Array([0])));
     room.removeConnection(connection);
   } finally {
     room.destroy();
   }
+}
+
+function warmUpConnection(id: number, socket: SocketLike, extensions: boolean): Connection {
+  return new Connection({
+    id,
+    docName: 'warm-up',
+    socket,
+    extensions,
+    maxBufferedBytes: Infinity,
+    onSlowConsumer: () => undefined,
+    rates: UNLIMITED_RATES,
+  });
 }

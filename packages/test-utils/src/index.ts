@@ -1,3 +1,4 @@
 export { startServerProcess, killServerProcesses, SERVER_CLI } from './server-process.ts';
 export type { ServerProcess, ServerProcessOptions, LogLine } from './server-process.ts';
 export { createTempDir, removeTempDirs } from './temp-dir.ts';
+export { createSeededRandom } from './seeded-random.ts';

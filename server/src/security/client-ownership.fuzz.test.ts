@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import * as Y from 'yjs';
+import { createSeededRandom } from '@quire/test-utils';
 import { ClientOwnership, type Writer } from './client-ownership.ts';
 import { inspectUpdate } from './update-inspector.ts';
 
@@ -27,20 +28,8 @@ interface SimClient {
   link: Link | null;
 }
 
-function createRandom(seed: number): (below: number) => number {
-  let state = seed >>> 0;
-  return (below) => {
-    // mulberry32
-    state = (state + 0x6d2b79f5) >>> 0;
-    let t = state;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return Math.floor((((t ^ (t >>> 14)) >>> 0) / 4294967296) * below);
-  };
-}
-
 function simulate(seed: number, steps: number) {
-  const random = createRandom(seed);
+  const random = createSeededRandom(seed);
   const stats = { foreign: 0, gaps: 0, applied: 0, restarts: 0 };
   let serverDoc = new Y.Doc();
   let log: Uint8Array[] = [];
