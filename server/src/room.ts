@@ -498,9 +498,9 @@ export class Room {
   };
 
   /**
-   * Hands a change of the document to storage now and to every other
-   * connection at the end of this event-loop turn, joined with the turn's
-   * other changes (UpdateBroadcast).
+   * Hands a change of the document to storage, and to every other connection
+   * through the room's broadcast: at once, or at the end of this event-loop
+   * turn joined with the turn's other changes (UpdateBroadcast).
    */
   private publish(update: Uint8Array, origin: unknown, inspection?: UpdateInspection): void {
     this.broadcast.add(update, origin, inspection);

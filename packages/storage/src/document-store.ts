@@ -48,7 +48,9 @@ export interface DocumentStore {
    * valid when every update appended for that document was first applied to
    * what `source` encodes (a sync server's open document: it applies, then
    * appends), so the state covers every entry the compaction replaces. Called
-   * after the compaction has read the log.
+   * after the compaction has read the log. A holder must stop answering for a
+   * document once it deletes it, or a later compaction writes the deleted
+   * content back (the sync server deletes no document it holds open).
    */
   useCurrentState(source: CurrentStateSource): void;
 }
