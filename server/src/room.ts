@@ -58,9 +58,10 @@ export interface RoomLimits {
 const DEFAULT_MAX_DOCUMENT_BYTES = 64 * 1024 * 1024;
 const DEFAULT_MAX_CLOCK_GAPS = 8;
 
-// From this size, a change of new structs is forwarded before the room
-// integrates it (applyAsSent): integrating takes long enough to be worth
-// overlapping with the receivers' own. Smaller ones join the turn's batch.
+// From this size, a change of new structs is sent at once, before the room
+// integrates it, even in a busy turn (applyAsSent): integrating it takes long
+// enough to be worth overlapping with the receivers' own. Smaller ones may
+// wait to be joined with the turn's other changes.
 const FORWARD_BEFORE_APPLY_BYTES = 8 * 1024;
 
 // An awareness update that lists no clients: a valid no-op for every client,
@@ -452,33 +453,31 @@ export class Room {
    * Applies an update of new structs only and forwards and stores it as it
    * came, sparing Yjs the re-encoding of the transaction. Delete ranges in it
    * that the document already had are forwarded too; applying them is a no-op.
+   *
+   * It is handed to the broadcast before the room integrates it: it passed
+   * every check a change must pass, and the ownership check found every
+   * struct it builds on present, so integrating it cannot change what the
+   * others need. A lone writer's edit then reaches the others before the room
+   * spends time on it, and a large one (a resuming client's offline edits) is
+   * sent at once even in a busy turn, so their clients integrate it while the
+   * room does.
    */
   private applyAsSent(connection: Connection, update: Uint8Array, inspection: UpdateInspection): void {
-    // A large one (a resuming client's offline edits) goes to the others
-    // before the room integrates it, so their clients integrate it at the
-    // same time instead of after. It passed every check a change must pass,
-    // and the ownership check found every struct it builds on present.
-    const forwardFirst = update.byteLength >= FORWARD_BEFORE_APPLY_BYTES;
-    if (forwardFirst) {
-      this.broadcast.add(update, connection, inspection);
-      this.broadcast.flush();
-    }
+    this.broadcast.add(update, connection, inspection);
+    if (update.byteLength >= FORWARD_BEFORE_APPLY_BYTES) this.broadcast.flush();
     try {
       Y.applyUpdate(this.doc, update, connection);
     } catch (error) {
       // Yjs stopped midway (inspection should have refused such an update).
-      // What it integrated is published as its update event would have been:
+      // What it integrated is stored, as its update event would have had it:
       // the update's clients from where they were, and the delete set.
       const before = new Map<number, number>();
       for (const clientId of this.doc.store.clients.keys()) before.set(clientId, Y.getState(this.doc.store, clientId));
       for (const [clientId, range] of inspection.clients) before.set(clientId, range.firstClock);
-      const integrated = Y.encodeStateAsUpdate(this.doc, Y.encodeStateVector(before));
-      if (forwardFirst) this.record(integrated);
-      else this.publish(integrated, connection);
+      this.record(Y.encodeStateAsUpdate(this.doc, Y.encodeStateVector(before)));
       throw error;
     }
-    if (forwardFirst) this.record(update);
-    else this.publish(update, connection, inspection);
+    this.record(update);
   }
 
   /** Applies any other update; Yjs's update event carries exactly what changed, if anything. */
@@ -502,8 +501,8 @@ export class Room {
    * through the room's broadcast: at once, or at the end of this event-loop
    * turn joined with the turn's other changes (UpdateBroadcast).
    */
-  private publish(update: Uint8Array, origin: unknown, inspection?: UpdateInspection): void {
-    this.broadcast.add(update, origin, inspection);
+  private publish(update: Uint8Array, origin: unknown): void {
+    this.broadcast.add(update, origin);
     this.record(update);
   }
 
