@@ -30,7 +30,12 @@ const UNLIMITED_RATES = {
  * touches no real document, socket or storage, and resolves with what the
  * room sent (the text a joiner received), so a test can check the path ran.
  */
-export async function warmUp(): Promise<{ readonly messagesSent: number; readonly textLength: number }> {
+export async function warmUp(): Promise<{
+  readonly messagesSent: number;
+  readonly textLength: number;
+  /** The text a joiner of the reloaded document received. */
+  readonly reloadedTextLength: number;
+}> {
   const store = createMemoryStore();
   const sent: Uint8Array[] = [];
   const socket: SocketLike = {
@@ -68,17 +73,13 @@ export async function warmUp(): Promise<{ readonly messagesSent: number; readonl
     // A second joiner reads the whole state, as a cold load does.
     room.receive(connection, encodeSyncStep1(new Uint8Array([0])));
     await room.flush();
-    // The client side's decoding is the server's too (relayed messages).
-    const joined = new Y.Doc();
-    for (const message of sent) {
-      const decoded = decodeMessage(message);
-      if (decoded.ok && decoded.message.type === 'sync-step-2') Y.applyUpdate(joined, decoded.message.update);
-    }
     room.removeConnection(connection);
-    const textLength = joined.getText('text').length;
-    joined.destroy();
-    await reopen(store, socket);
-    return { messagesSent: sent.length, textLength };
+    // The client side's decoding is the server's too (relayed messages).
+    const textLength = joinedText(sent);
+    const messagesSent = sent.length;
+    sent.length = 0;
+    const reloadedTextLength = await reopen(store, socket, sent);
+    return { messagesSent: messagesSent + sent.length, textLength, reloadedTextLength };
   } finally {
     room.destroy();
     await store.close();
@@ -88,9 +89,10 @@ export async function warmUp(): Promise<{ readonly messagesSent: number; readonl
 /**
  * The same document loaded again by a fresh room and read whole by a joiner:
  * the path of the first client after a restart (merging the stored log,
- * integrating it, encoding it for the joiner).
+ * integrating it, encoding it for the joiner). Resolves with the text length
+ * the joiner received, found in `sent`, where the socket records messages.
  */
-async function reopen(store: DocumentStore, socket: SocketLike): Promise<void> {
+async function reopen(store: DocumentStore, socket: SocketLike, sent: readonly Uint8Array[]): Promise<number> {
   await store.compact('warm-up');
   const room = new Room({ docName: 'warm-up', store, logger: createSilentLogger(), onFailed: () => undefined });
   try {
@@ -99,9 +101,22 @@ async function reopen(store: DocumentStore, socket: SocketLike): Promise<void> {
     room.addConnection(connection);
     room.receive(connection, encodeSyncStep1(new Uint8Array([0])));
     room.removeConnection(connection);
+    return joinedText(sent);
   } finally {
     room.destroy();
   }
+}
+
+/** The text length a client gets from the sync step 2 messages among `messages`. */
+function joinedText(messages: readonly Uint8Array[]): number {
+  const joined = new Y.Doc();
+  for (const message of messages) {
+    const decoded = decodeMessage(message);
+    if (decoded.ok && decoded.message.type === 'sync-step-2') Y.applyUpdate(joined, decoded.message.update);
+  }
+  const length = joined.getText('text').length;
+  joined.destroy();
+  return length;
 }
 
 function warmUpConnection(id: number, socket: SocketLike, extensions: boolean): Connection {

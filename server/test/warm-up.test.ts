@@ -7,5 +7,7 @@ describe('start-up warm-up', () => {
     // Six resumes of 600 offline edits and 64 live edits reach the second joiner.
     expect(result.textLength).toBe(6 * 600 + 64);
     expect(result.messagesSent).toBeGreaterThanOrEqual(3);
+    // A fresh room loaded the stored document and served all of it to a joiner.
+    expect(result.reloadedTextLength).toBe(result.textLength);
   });
 });
