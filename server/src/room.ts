@@ -62,7 +62,7 @@ const DEFAULT_MAX_CLOCK_GAPS = 8;
 // integrates it, even in a busy turn (applyAsSent): integrating it takes long
 // enough to be worth overlapping with the receivers' own. Smaller ones may
 // wait to be joined with the turn's other changes.
-const FORWARD_BEFORE_APPLY_BYTES = 8 * 1024;
+const SEND_AT_ONCE_BYTES = 8 * 1024;
 
 // An awareness update that lists no clients: a valid no-op for every client,
 // used to show a quiet connection that the server is alive.
@@ -464,7 +464,7 @@ export class Room {
    */
   private applyAsSent(connection: Connection, update: Uint8Array, inspection: UpdateInspection): void {
     this.broadcast.add(update, connection, inspection);
-    if (update.byteLength >= FORWARD_BEFORE_APPLY_BYTES) this.broadcast.flush();
+    if (update.byteLength >= SEND_AT_ONCE_BYTES) this.broadcast.flush();
     try {
       Y.applyUpdate(this.doc, update, connection);
     } catch (error) {

@@ -83,7 +83,8 @@ describe('UpdateBroadcast', () => {
     broadcast.add(a2, a);
     broadcast.add(c1, c, inspection(c1));
     broadcast.flush();
-    expect(broadcast.isEmpty).toBe(true);
+    // Nothing is left for the end of the turn.
+    await endOfTurn();
 
     for (const receiver of receivers) {
       expect(receiver.messages).toHaveLength(1);

@@ -18,7 +18,7 @@ interface QueuedUpdate {
 }
 
 /**
- * The document changes a room applied during one event-loop turn, sent to
+ * The document changes a room takes in during one event-loop turn, sent to
  * the room's other connections once the turn's socket reads are done
  * (`setImmediate` runs right after the poll phase, so nothing waits for a
  * timer). When several changes are queued, each receiver gets them as one
@@ -42,10 +42,6 @@ export class UpdateBroadcast {
     private readonly receivers: Iterable<BroadcastReceiver>,
     private readonly limits: ResolvedUpdateLimits,
   ) {}
-
-  get isEmpty(): boolean {
-    return this.queued.length === 0;
-  }
 
   /**
    * Sends a change, or queues it for the end of the turn; `inspection` saves

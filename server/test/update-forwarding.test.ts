@@ -85,7 +85,7 @@ describe('forwarding client updates', () => {
   });
 
   it('forwards a large resuming step 2 as it came, and stores and acknowledges it', async () => {
-    // Large enough to be sent on before the room integrates it (room.ts, FORWARD_BEFORE_APPLY_BYTES).
+    // Large enough to be sent at once, before the room integrates it, whatever the turn (room.ts, SEND_AT_ONCE_BYTES).
     const { store, writer, reader } = await setUp('large-resume');
     const { doc, updates } = editor();
     doc.getText('text').insert(0, 'start');

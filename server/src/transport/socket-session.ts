@@ -130,13 +130,11 @@ export class SocketSession implements SocketLike {
 
   send(data: Uint8Array): void {
     this.context.options.metrics.messageSent(data);
-    const { ws } = this;
     // Small messages (acknowledgements, pongs, step 1) take the same single
     // write as broadcasts (see sendShared); a large one goes through ws, which
     // writes header and payload without copying the payload.
-    if (data.byteLength <= SINGLE_WRITE_MAX_BYTES && ws.readyState === WebSocket.OPEN && ws.extensions === '') {
-      this.stream.write(frameBinary(data));
-    } else ws.send(data);
+    if (data.byteLength <= SINGLE_WRITE_MAX_BYTES && this.writesFramesDirectly) this.stream.write(frameBinary(data));
+    else this.ws.send(data);
   }
 
   /**
@@ -149,10 +147,14 @@ export class SocketSession implements SocketLike {
    * Anything else (a closing socket, an extension) goes through `ws.send`.
    */
   sendShared(message: SharedMessage): void {
-    const { ws } = this;
     this.context.options.metrics.messageSent(message.bytes);
-    if (ws.readyState === WebSocket.OPEN && ws.extensions === '') this.stream.write(message.framedWith(frameBinary));
-    else ws.send(message.bytes);
+    if (this.writesFramesDirectly) this.stream.write(message.framedWith(frameBinary));
+    else this.ws.send(message.bytes);
+  }
+
+  /** Whether a frame built here may be written to the socket directly (see sendShared). */
+  private get writesFramesDirectly(): boolean {
+    return this.ws.readyState === WebSocket.OPEN && this.ws.extensions === '';
   }
 
   close(code: number, reason: string): void {
