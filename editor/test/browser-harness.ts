@@ -66,11 +66,11 @@ export async function launchBrowser(): Promise<Browser> {
   return chromium.launch({ executablePath: CHROMIUM_PATH, args: CHROMIUM_ARGS, headless: true });
 }
 
-export async function startDemoServer(dataDir: string, port = 0): Promise<ServerProcess> {
+export async function startDemoServer(dataDir: string, port = 0, args: readonly string[] = []): Promise<ServerProcess> {
   return startServerProcess({
     dataDir,
     port,
-    args: ['--static-dir', DEMO_DIR],
+    args: ['--static-dir', DEMO_DIR, ...args],
   });
 }
 

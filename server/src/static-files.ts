@@ -1,5 +1,6 @@
+import { createHash } from 'node:crypto';
 import { createReadStream } from 'node:fs';
-import { realpath, stat } from 'node:fs/promises';
+import { readFile, realpath, stat } from 'node:fs/promises';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { extname, join, resolve, sep } from 'node:path';
 import type { Logger } from './logger.ts';
@@ -67,6 +68,38 @@ function decodeSegments(pathname: string): string[] | null {
   return segments;
 }
 
+/** The page meta tag naming the path prefix of documents' WebSockets (`--path-prefix`); the demo reads it. */
+export const SYNC_PATH_META = 'quire-sync-path';
+
+/** Escapes text for a double-quoted HTML attribute. */
+function escapeAttribute(text: string): string {
+  return text.replace(/[&"<>]/gu, (character) => `&#${character.charCodeAt(0)};`);
+}
+
+/**
+ * `<meta>` tags giving the app facts only the server knows (where the
+ * documents' WebSockets live), so one build runs behind any configuration.
+ */
+function metaTags(pageMeta: Readonly<Record<string, string>>): string {
+  return Object.entries(pageMeta)
+    .map(([name, content]) => `<meta name="${escapeAttribute(name)}" content="${escapeAttribute(content)}">`)
+    .join('');
+}
+
+/** The page with `tags` at the end of its head (or at its start when it has no closing head tag). */
+function withTags(html: string, tags: string): string {
+  const headEnd = html.search(/<\/head\s*>/iu);
+  if (headEnd >= 0) return html.slice(0, headEnd) + tags + html.slice(headEnd);
+  const doctype = /^\s*<!doctype[^>]*>/iu.exec(html);
+  const at = doctype === null ? 0 : doctype[0].length;
+  return html.slice(0, at) + tags + html.slice(at);
+}
+
+export interface StaticFilesOptions {
+  /** `<meta name content>` pairs added to every HTML page served. */
+  readonly pageMeta?: Readonly<Record<string, string>>;
+}
+
 export interface StaticFiles {
   /** The directory served. */
   readonly root: string;
@@ -82,8 +115,11 @@ export interface StaticFiles {
  * content types, immutable caching for hashed assets, revalidation for the
  * rest, index.html for app pages, nothing outside the directory.
  */
-export function createStaticFiles(directory: string, logger: Logger): StaticFiles {
+export function createStaticFiles(directory: string, logger: Logger, options: StaticFilesOptions = {}): StaticFiles {
   const root = resolve(directory);
+  const tags = metaTags(options.pageMeta ?? {});
+  // Part of every page's ETag: a page cached under one configuration is not reused under another.
+  const tagsDigest = createHash('sha256').update(tags).digest('hex').slice(0, 12);
   let realRoot: Promise<string> | undefined;
 
   /** The file's real path when it is a regular file inside the root (symbolic links included); else null. */
@@ -102,6 +138,26 @@ export function createStaticFiles(directory: string, logger: Logger): StaticFile
     }
   };
 
+  /** An HTML page is small: read whole, given the meta tags, sent in one piece. */
+  const servePage = async (
+    request: IncomingMessage,
+    response: ServerResponse,
+    path: string,
+    headers: Record<string, string | number>,
+  ): Promise<boolean> => {
+    let html: string;
+    try {
+      html = await readFile(path, 'utf8');
+    } catch (error) {
+      logger.warn({ err: error, path }, 'reading a static file failed');
+      return false;
+    }
+    const body = Buffer.from(tags === '' ? html : withTags(html, tags));
+    response.writeHead(200, { ...headers, 'content-length': body.length });
+    response.end(request.method === 'HEAD' ? undefined : body);
+    return true;
+  };
+
   const serve = async (request: IncomingMessage, response: ServerResponse, pathname: string): Promise<boolean> => {
     if (request.method !== 'GET' && request.method !== 'HEAD') return false;
     const segments = isAppPage(pathname) ? ['index.html'] : decodeSegments(pathname);
@@ -109,14 +165,16 @@ export function createStaticFiles(directory: string, logger: Logger): StaticFile
     const file = await findFile(segments);
     if (file === null) return false;
 
-    const etag = `W/"${file.size.toString(16)}-${Math.floor(file.mtimeMs).toString(16)}"`;
+    const isPage = extname(file.path).toLowerCase() === '.html';
+    const version = `${file.size.toString(16)}-${Math.floor(file.mtimeMs).toString(16)}`;
+    const etag = isPage ? `W/"${version}-${tagsDigest}"` : `W/"${version}"`;
     const headers: Record<string, string | number> = {
       'content-type': CONTENT_TYPES[extname(file.path).toLowerCase()] ?? 'application/octet-stream',
       'cache-control': segments[0] === HASHED_DIRECTORY && segments.length > 1 ? IMMUTABLE : REVALIDATE,
       etag,
       'x-content-type-options': 'nosniff',
     };
-    if (extname(file.path).toLowerCase() === '.html') {
+    if (isPage) {
       headers['content-security-policy'] = PAGE_SECURITY_POLICY;
       headers['referrer-policy'] = 'same-origin';
     }
@@ -125,6 +183,7 @@ export function createStaticFiles(directory: string, logger: Logger): StaticFile
       response.end();
       return true;
     }
+    if (isPage) return servePage(request, response, file.path, headers);
     headers['content-length'] = file.size;
     response.writeHead(200, headers);
     if (request.method === 'HEAD') {

@@ -2,7 +2,7 @@ import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { CLOSE_GOING_AWAY } from '@quire/protocol';
 import { createHttpHandler } from './http-routes.ts';
-import { createStaticFiles } from './static-files.ts';
+import { createStaticFiles, SYNC_PATH_META } from './static-files.ts';
 import { createSilentLogger } from './logger.ts';
 import { RoomRegistry } from './room-registry.ts';
 import { resolveSyncServerOptions, type SyncServerOptions } from './server-options.ts';
@@ -49,7 +49,10 @@ export async function createSyncServer(options: SyncServerOptions): Promise<Sync
   metrics.setSources({ connections: () => transport.connectionCount, openDocuments: () => registry.size });
   let serving = true;
 
-  const staticFiles = resolved.staticDir === null ? null : createStaticFiles(resolved.staticDir, logger);
+  const staticFiles =
+    resolved.staticDir === null
+      ? null
+      : createStaticFiles(resolved.staticDir, logger, { pageMeta: { [SYNC_PATH_META]: resolved.pathPrefix } });
   const handleHttp = createHttpHandler({ store, logger, metrics, isServing: () => serving, staticFiles });
   const httpServer: Server = createServer((request, response) => {
     handleHttp(request, response).catch((error: unknown) => {

@@ -15,6 +15,8 @@ afterEach(async () => {
 });
 
 const INDEX = '<!doctype html><title>app</title>';
+/** index.html as served by a server with the default path prefix. */
+const SERVED_INDEX = '<!doctype html><meta name="quire-sync-path" content="/"><title>app</title>';
 
 /** A built app as Vite lays it out, plus a secret beside it that must never be served. */
 async function builtApp(): Promise<{ root: string; outside: string }> {
@@ -74,7 +76,8 @@ describe('serving a built web app', () => {
       expect(response.headers['x-content-type-options'], path).toBe('nosniff');
     }
     const page = await rawGet(server, '/');
-    expect(page.body).toBe(INDEX);
+    expect(page.body).toBe(SERVED_INDEX);
+    expect(page.headers['content-length']).toBe(String(Buffer.byteLength(SERVED_INDEX)));
     expect(page.headers['content-security-policy']).toContain("default-src 'self'");
   });
 
@@ -84,8 +87,28 @@ describe('serving a built web app', () => {
     for (const path of ['/d/notes', '/d/team/notes', '/d/caf%C3%A9', '/d/a%2Fb', '/index.html']) {
       const response = await rawGet(server, path);
       expect(response.status, path).toBe(200);
-      expect(response.body, path).toBe(INDEX);
+      expect(response.body, path).toBe(SERVED_INDEX);
     }
+  });
+
+  it("tells every page the WebSocket path prefix in a meta tag, and keys the page's ETag to it", async () => {
+    const { root } = await builtApp();
+    await writeFile(join(root, 'index.html'), '<!doctype html><html><head><title>app</title></head><body></body></html>');
+    const plain = await startTestServer({ staticDir: root });
+    const prefixed = await startTestServer({ staticDir: root, pathPrefix: '/sync/"<x>&' });
+    const page = await rawGet(prefixed, '/d/notes');
+    expect(page.body).toBe(
+      '<!doctype html><html><head><title>app</title><meta name="quire-sync-path" content="/sync/&#34;&#60;x&#62;&#38;"></head><body></body></html>',
+    );
+    expect(page.headers['content-length']).toBe(String(Buffer.byteLength(page.body)));
+    const head = await rawGet(prefixed, '/', 'HEAD');
+    expect(head.headers['content-length']).toBe(page.headers['content-length']);
+    expect(head.body).toBe('');
+
+    const plainEtag = String((await rawGet(plain, '/')).headers['etag']);
+    expect(String(page.headers['etag'])).not.toBe(plainEtag);
+    expect((await rawGet(plain, '/', 'GET', { 'if-none-match': plainEtag })).status).toBe(304);
+    expect((await rawGet(prefixed, '/', 'GET', { 'if-none-match': plainEtag })).status).toBe(200);
   });
 
   it('answers HEAD with headers only, and a matching ETag with 304', async () => {
