@@ -1,4 +1,4 @@
-import { ByteReader } from './byte-reader.ts';
+import { ByteCursor, ByteCursorError, type ByteCursorProblem } from './byte-cursor.ts';
 import type { Message } from './message.ts';
 import {
   AUTH_PERMISSION_DENIED,
@@ -16,13 +16,19 @@ import {
   SYNC_STEP_2,
   SYNC_UPDATE,
 } from './message-type.ts';
-import { ProtocolDecodeError } from './protocol-error.ts';
+import { ProtocolDecodeError, type ProtocolErrorCode } from './protocol-error.ts';
+
+const CODE_OF_PROBLEM: Readonly<Record<ByteCursorProblem, ProtocolErrorCode>> = {
+  truncated: 'ERR_PROTOCOL_TRUNCATED',
+  'varint-overflow': 'ERR_PROTOCOL_VARINT_OVERFLOW',
+  'invalid-string': 'ERR_PROTOCOL_INVALID_STRING',
+};
 
 export type DecodeResult =
   | { readonly ok: true; readonly message: Message }
   | { readonly ok: false; readonly error: ProtocolDecodeError };
 
-function readSync(reader: ByteReader): Message {
+function readSync(reader: ByteCursor): Message {
   const subType = reader.readVarUint();
   switch (subType) {
     case SYNC_STEP_1:
@@ -36,7 +42,7 @@ function readSync(reader: ByteReader): Message {
   }
 }
 
-function readAuth(reader: ByteReader): Message {
+function readAuth(reader: ByteCursor): Message {
   const subType = reader.readVarUint();
   if (subType !== AUTH_PERMISSION_DENIED) {
     throw new ProtocolDecodeError('ERR_PROTOCOL_UNKNOWN_AUTH_TYPE', `unknown auth type ${subType}`);
@@ -44,7 +50,7 @@ function readAuth(reader: ByteReader): Message {
   return { type: 'permission-denied', reason: reader.readVarString() };
 }
 
-function readBody(messageType: number, reader: ByteReader): Message {
+function readBody(messageType: number, reader: ByteCursor): Message {
   switch (messageType) {
     case MESSAGE_SYNC:
       return readSync(reader);
@@ -80,15 +86,20 @@ export function decodeMessage(bytes: Uint8Array): DecodeResult {
   if (bytes.byteLength === 0) {
     return { ok: false, error: new ProtocolDecodeError('ERR_PROTOCOL_EMPTY_MESSAGE', 'empty message') };
   }
-  const reader = new ByteReader(bytes);
+  const reader = new ByteCursor(bytes);
   try {
     const messageType = reader.readVarUint();
     const message = readBody(messageType, reader);
     // Unknown types may carry a body this version cannot parse; it is skipped.
-    if (message.type !== 'unknown') reader.expectEnd();
+    if (message.type !== 'unknown' && reader.remaining !== 0) {
+      throw new ProtocolDecodeError('ERR_PROTOCOL_TRAILING_BYTES', `${reader.remaining} unexpected bytes after the message`);
+    }
     return { ok: true, message };
   } catch (error) {
     if (error instanceof ProtocolDecodeError) return { ok: false, error };
+    if (error instanceof ByteCursorError) {
+      return { ok: false, error: new ProtocolDecodeError(CODE_OF_PROBLEM[error.problem], error.message) };
+    }
     throw error;
   }
 }

@@ -17,6 +17,8 @@ export {
 } from './encode-message.ts';
 export { decodeMessage } from './decode-message.ts';
 export { varUintByteLength, writeVarUintAt } from './var-uint.ts';
+export { ByteCursor, ByteCursorError } from './byte-cursor.ts';
+export type { ByteCursorProblem } from './byte-cursor.ts';
 export type { DecodeResult } from './decode-message.ts';
 export { ProtocolDecodeError } from './protocol-error.ts';
 export type { ProtocolErrorCode } from './protocol-error.ts';

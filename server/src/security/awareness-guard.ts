@@ -1,5 +1,5 @@
 import * as encoding from 'lib0/encoding';
-import { ByteCursor, ByteCursorError } from './byte-cursor.ts';
+import { ByteCursor, ByteCursorError } from '@quire/protocol';
 import { measureJsonDepth } from './measure-json-depth.ts';
 
 export type AwarenessRejectionCode =

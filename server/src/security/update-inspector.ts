@@ -1,4 +1,4 @@
-import { ByteCursor, ByteCursorError } from './byte-cursor.ts';
+import { ByteCursor, ByteCursorError } from '@quire/protocol';
 import type { ClientStructRange, DeleteSetRange, UpdateInspection, UpdateInspectionResult } from './update-inspection.ts';
 import { resolveUpdateLimits, type ResolvedUpdateLimits, type UpdateLimits } from './update-limits.ts';
 import { UpdateRejectionError, type UpdateRejectionCode } from './update-rejection-error.ts';

@@ -1,4 +1,4 @@
-import type { ByteCursor } from './byte-cursor.ts';
+import type { ByteCursor } from '@quire/protocol';
 import { measureJsonDepth } from './measure-json-depth.ts';
 import { measureUtf8 } from './measure-utf8.ts';
 import type { ResolvedUpdateLimits } from './update-limits.ts';

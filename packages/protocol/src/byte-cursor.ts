@@ -1,8 +1,8 @@
 /**
- * Why a read from a ByteCursor failed. Both mean the input is malformed; the
+ * Why a read from a ByteCursor failed. All mean the input is malformed; the
  * callers turn them into their own result codes.
  */
-export type ByteCursorProblem = 'truncated' | 'varint-overflow';
+export type ByteCursorProblem = 'truncated' | 'varint-overflow' | 'invalid-string';
 
 /** Thrown by ByteCursor reads; callers catch it and return a typed rejection. */
 export class ByteCursorError extends Error {
@@ -24,6 +24,9 @@ export class ByteCursorError extends Error {
 // million (lib0 reads on until the buffer ends).
 const MAX_VARUINT_BYTES = 8;
 const MAX_VARINT_BYTES = 8;
+// `ignoreBOM: true` as in lib0: a leading U+FEFF is part of the string, not a
+// byte-order mark to strip, so strings round-trip exactly.
+const utf8 = new TextDecoder('utf-8', { fatal: true, ignoreBOM: true });
 
 /**
  * A bounds-checked cursor over untrusted bytes, reading lib0's encodings.
@@ -100,6 +103,25 @@ export class ByteCursor {
       multiplier *= 128;
     }
     throw new ByteCursorError('varint-overflow', start, 'varint exceeds 2^53 - 1');
+  }
+
+  /** lib0 `readVarUint8Array`: a length-prefixed byte array, returned as a view into the input. */
+  readVarBytes(): Uint8Array {
+    const length = this.readVarUint();
+    const start = this.position;
+    this.skip(length);
+    return this.bytes.subarray(start, this.position);
+  }
+
+  /** lib0 `readVarString`: length-prefixed UTF-8, refused when it is not valid UTF-8. */
+  readVarString(): string {
+    const start = this.position;
+    const bytes = this.readVarBytes();
+    try {
+      return utf8.decode(bytes);
+    } catch {
+      throw new ByteCursorError('invalid-string', start, 'string is not valid UTF-8');
+    }
   }
 
   /** Advances over `length` bytes that must be present. */

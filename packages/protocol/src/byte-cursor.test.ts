@@ -82,4 +82,20 @@ describe('ByteCursor', () => {
     // lib0 returns 0 for a varint read past the end instead of failing.
     expect(decoding.readVarInt(decoding.createDecoder(new Uint8Array([])))).toBe(0);
   });
+
+  it('reads length-prefixed bytes as views and strings as lib0 writes them, refusing invalid UTF-8', () => {
+    const encoder = encoding.createEncoder();
+    encoding.writeVarUint8Array(encoder, new Uint8Array([7, 8, 9]));
+    encoding.writeVarString(encoder, '\uFEFFcafé ✓');
+    const bytes = encoding.toUint8Array(encoder);
+    const cursor = new ByteCursor(bytes);
+    const view = cursor.readVarBytes();
+    expect([...view]).toEqual([7, 8, 9]);
+    expect(view.buffer).toBe(bytes.buffer);
+    expect(cursor.readVarString()).toBe('\uFEFFcafé ✓');
+    expect(cursor.remaining).toBe(0);
+
+    expect(problemOf(() => new ByteCursor(new Uint8Array([4, 1, 2])).readVarBytes())).toBe('truncated');
+    expect(problemOf(() => new ByteCursor(new Uint8Array([2, 0xc3, 0x28])).readVarString())).toBe('invalid-string');
+  });
 });
