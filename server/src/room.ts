@@ -19,6 +19,7 @@ import { Connection } from './connection.ts';
 import { EncodedStateCache } from './encoded-state-cache.ts';
 import { createRoomDocument } from './room-document.ts';
 import { SharedMessage } from './shared-message.ts';
+import { TurnApplyQueue, type AppliedTurn } from './turn-apply-queue.ts';
 import { UpdateBroadcast } from './update-broadcast.ts';
 import type { ServerMetrics } from './metrics/server-metrics.ts';
 import { RoomAwareness } from './room-awareness.ts';
@@ -68,6 +69,13 @@ const SEND_AT_ONCE_BYTES = 8 * 1024;
 // used to show a quiet connection that the server is alive.
 const EMPTY_AWARENESS = encodeAwareness(new Uint8Array([0]));
 
+/** A queued change's sender, and what its acknowledgement needs. */
+interface ChangeSource {
+  readonly connection: Connection;
+  readonly sequence: number;
+  readonly receivedAt: number;
+}
+
 /** Updates whose content is durable once the append chain they joined settles (parallel arrays). */
 interface WaitingAcknowledgements {
   readonly connections: Connection[];
@@ -82,15 +90,22 @@ interface WaitingAcknowledgements {
  */
 export class Room {
   readonly docName: string;
-  readonly doc = createRoomDocument();
-  readonly awareness = new awarenessProtocol.Awareness(this.doc);
+  private readonly ydoc = createRoomDocument();
+  readonly awareness = new awarenessProtocol.Awareness(this.ydoc);
   readonly connections = new Set<Connection>();
   private currentState: RoomState = 'loading';
   private readonly store: DocumentStore;
   private readonly logger: Logger;
   private readonly onFailed: (room: Room) => void;
   private readonly metrics: ServerMetrics | undefined;
-  private readonly encodedState = new EncodedStateCache(this.doc);
+  private readonly encodedState = new EncodedStateCache(this.ydoc);
+  /** The turn's changes of new structs, integrated together at its end. */
+  private readonly applyQueue = new TurnApplyQueue<ChangeSource>(
+    this.ydoc,
+    (turn) => this.settleTurn(turn),
+    (error) =>
+      this.fail(new ServerError('ERR_APPLY_FAILED', CLOSE_INTERNAL_ERROR, 'integrating changes failed', { cause: error })),
+  );
   /** Saved acknowledgements ready to send, one per connection, sent together once per event-loop turn. */
   private readonly readyAcknowledgements = new Map<Connection, { sequence: number; receivedAt: number[] }>();
   private readonly roomAwareness: RoomAwareness;
@@ -151,13 +166,20 @@ export class Room {
     return this.currentState;
   }
 
+  /** The room's document, every change the room accepted integrated. */
+  get doc(): Y.Doc {
+    this.applyQueue.applyAll();
+    return this.ydoc;
+  }
+
   /**
    * The document as one update while the room serves. It holds every update
    * the room appended (each is applied before it is appended) and what it
-   * loaded, so storage may compact the document's log to it.
+   * loaded, so storage may compact the document's log to it. Queued changes
+   * are left out: they are appended only once integrated.
    */
   encodeDocument(): Uint8Array | undefined {
-    return this.currentState === 'ready' ? Y.encodeStateAsUpdate(this.doc) : undefined;
+    return this.currentState === 'ready' ? Y.encodeStateAsUpdate(this.ydoc) : undefined;
   }
 
   /** Emptiness once the room is serving or failed; the registry unloads empty rooms. */
@@ -170,7 +192,7 @@ export class Room {
       const stored = await this.store.load(this.docName);
       if (this.currentState !== 'loading') return;
       if (stored !== null) {
-        Y.applyUpdate(this.doc, stored.update, STORAGE_ORIGIN);
+        Y.applyUpdate(this.ydoc, stored.update, STORAGE_ORIGIN);
         this.encodedState.invalidate();
         this.documentBytes = stored.update.byteLength;
       }
@@ -261,6 +283,7 @@ export class Room {
   private handleMessage(connection: Connection, message: Message): void {
     switch (message.type) {
       case 'sync-step-1': {
+        this.applyQueue.applyAll();
         const stateVector = message.stateVector;
         if (validateStateVector(stateVector).size === 0) {
           connection.send(this.encodedState.fullState());
@@ -347,11 +370,16 @@ export class Room {
         throw new ServerError('ERR_DOCUMENT_TOO_BIG', CLOSE_POLICY_VIOLATION, `document would exceed ${this.maxDocumentBytes} bytes`);
       }
     }
-    const applyStart = performance.now();
     // A resuming client's step 2 usually has this shape too (its offline edits
     // from the server's clocks on), and is the largest update a room sees.
-    if (this.onlyNewStructs(inspection)) this.applyAsSent(connection, update, inspection);
-    else this.applyAndReencode(connection, update);
+    if (this.onlyNewStructs(inspection)) {
+      this.queueAsSent(update, inspection, { connection, sequence, receivedAt });
+      this.ownership.commit(verdict, writer);
+      if (kind === 'sync-step-2') connection.awaitingResync = false;
+      return;
+    }
+    const applyStart = performance.now();
+    this.applyAndReencode(connection, update);
     this.metrics?.updateApplied((performance.now() - applyStart) / 1000);
     this.ownership.commit(verdict, writer);
     if (kind === 'sync-step-2') connection.awaitingResync = false;
@@ -419,8 +447,8 @@ export class Room {
     this.readyAcknowledgements.clear();
   };
 
-  /** The room document's clock for a client, for the ownership check. */
-  private readonly clockOf = (clientId: number): number => Y.getState(this.doc.store, clientId);
+  /** The room document's clock for a client, queued changes included, for the ownership check. */
+  private readonly clockOf = (clientId: number): number => this.applyQueue.clockOf(clientId);
 
   /** The connection as an ownership writer, made once per connection and subject. */
   private writerOf(connection: Connection): Writer {
@@ -443,50 +471,78 @@ export class Room {
   private onlyNewStructs(inspection: UpdateInspection): boolean {
     if (inspection.clients.size === 0) return false;
     for (const [clientId, range] of inspection.clients) {
-      if (range.firstClock !== Y.getState(this.doc.store, clientId)) return false;
+      if (range.firstClock !== this.clockOf(clientId)) return false;
       if (range.requiredClock !== range.firstClock || range.contentEndClock !== range.endClock) return false;
     }
     return true;
   }
 
   /**
-   * Applies an update of new structs only and forwards and stores it as it
-   * came, sparing Yjs the re-encoding of the transaction. Delete ranges in it
-   * that the document already had are forwarded too; applying them is a no-op.
+   * Takes an update of new structs only: forwards it and, once integrated,
+   * stores it as it came, sparing Yjs the re-encoding of the transaction.
+   * Delete ranges in it that the document already had are forwarded too;
+   * applying them is a no-op.
    *
    * It is handed to the broadcast before the room integrates it: it passed
    * every check a change must pass, and the ownership check found every
-   * struct it builds on present, so integrating it cannot change what the
-   * others need. A lone writer's edit then reaches the others before the room
-   * spends time on it, and a large one (a resuming client's offline edits) is
-   * sent at once even in a busy turn, so their clients integrate it while the
-   * room does.
+   * struct it builds on present or queued before it, so integrating it cannot
+   * change what the others need. A lone writer's edit then reaches the others
+   * before the room spends time on it, and a large one (a resuming client's
+   * offline edits) is sent at once even in a busy turn, so their clients
+   * integrate it while the room does. The room integrates it with the turn's
+   * other such changes at the end of the turn (TurnApplyQueue), then appends
+   * it (settleTurn).
    */
-  private applyAsSent(connection: Connection, update: Uint8Array, inspection: UpdateInspection): void {
-    this.broadcast.add(update, connection, inspection);
+  private queueAsSent(update: Uint8Array, inspection: UpdateInspection, source: ChangeSource): void {
+    this.broadcast.add(update, source.connection, inspection);
     if (update.byteLength >= SEND_AT_ONCE_BYTES) this.broadcast.flush();
-    try {
-      Y.applyUpdate(this.doc, update, connection);
-    } catch (error) {
-      // Yjs stopped midway (inspection should have refused such an update).
-      // What it integrated is stored, as its update event would have had it:
-      // the update's clients from where they were, and the delete set.
-      const before = new Map<number, number>();
-      for (const clientId of this.doc.store.clients.keys()) before.set(clientId, Y.getState(this.doc.store, clientId));
-      for (const [clientId, range] of inspection.clients) before.set(clientId, range.firstClock);
-      this.record(Y.encodeStateAsUpdate(this.doc, Y.encodeStateVector(before)));
-      throw error;
+    // Counted now, so the size limit sees the whole turn.
+    this.documentBytes += update.byteLength;
+    this.applyQueue.add({ update, inspection, source });
+  }
+
+  /**
+   * After the turn's changes are integrated: appends each (or, for one Yjs
+   * stopped on, what it integrated, and closes its sender), then queues the
+   * acknowledgements.
+   */
+  private settleTurn(turn: AppliedTurn<ChangeSource>): void {
+    this.encodedState.invalidate();
+    // Content Yjs holds back as pending is in no append it could be rebuilt
+    // from; see applyClientUpdate. The ownership check refuses gaps, so this
+    // is an alarm, not a path.
+    const pending = this.ydoc.store.pendingStructs !== null || this.ydoc.store.pendingDs !== null;
+    const applySeconds = turn.seconds / turn.changes.length;
+    let nextFailure = 0;
+    for (const change of turn.changes) {
+      const failure = turn.failures[nextFailure]?.change === change ? turn.failures[nextFailure++] : undefined;
+      const { connection, sequence, receivedAt } = change.source;
+      this.append(failure === undefined ? change.update : failure.integrated);
+      this.metrics?.updateApplied(applySeconds);
+      if (failure !== undefined) {
+        this.closeConnection(connection, failure.error);
+        continue;
+      }
+      if (connection.extensions && !pending && !connection.awaitingResync && !connection.isClosed) {
+        this.waitForAppends(connection, sequence, receivedAt);
+      }
     }
-    this.record(update);
+    if (pending) {
+      this.logger.error({ docName: this.docName }, 'update left pending structs');
+      const stateVector = encodeSyncStep1(Y.encodeStateVector(this.ydoc));
+      for (const connection of new Set(turn.changes.map((change) => change.source.connection))) connection.send(stateVector);
+    }
   }
 
   /** Applies any other update; Yjs's update event carries exactly what changed, if anything. */
   private applyAndReencode(connection: Connection, update: Uint8Array): void {
-    this.doc.on('update', this.handleDocumentUpdate);
+    // Reading the document integrates the queued changes first, in order.
+    const doc = this.doc;
+    doc.on('update', this.handleDocumentUpdate);
     try {
-      Y.applyUpdate(this.doc, update, connection);
+      Y.applyUpdate(doc, update, connection);
     } finally {
-      this.doc.off('update', this.handleDocumentUpdate);
+      doc.off('update', this.handleDocumentUpdate);
     }
   }
 
@@ -594,6 +650,7 @@ export class Room {
     if (this.currentState === 'failed' || this.currentState === 'destroyed') return;
     this.currentState = 'failed';
     this.broadcast.clear();
+    this.applyQueue.clear();
     this.logger.error({ docName: this.docName, err: error, code: error.code }, error.message);
     for (const connection of this.connections) connection.close(error.closeCode, error.code);
     this.onFailed(this);
@@ -603,6 +660,7 @@ export class Room {
   async flush(): Promise<void> {
     // Edits of clients that left during the load are appended only after it.
     await this.loaded;
+    if (this.currentState === 'ready') this.applyQueue.applyAll();
     await this.lastAppend.catch(() => undefined);
   }
 
@@ -613,10 +671,13 @@ export class Room {
 
   destroy(): void {
     if (this.currentState === 'destroyed') return;
+    // Changes accepted this turn are still stored, as they would have been had the turn ended.
+    if (this.currentState === 'ready') this.applyQueue.applyAll();
     this.currentState = 'destroyed';
     this.broadcast.clear();
+    this.applyQueue.clear();
     this.awareness.off('update', this.handleAwarenessUpdate);
     this.awareness.destroy();
-    this.doc.destroy();
+    this.ydoc.destroy();
   }
 }

@@ -88,6 +88,38 @@ describe('rooms', () => {
     client.close();
   });
 
+  it('integrates edits queued in a turn before an update that builds on them and needs Yjs to re-encode it', async () => {
+    const memory = createMemoryStore();
+    const gated = createGatedStore(memory);
+    const server = await startTestServer({ store: gated });
+    const client = new RawClient(`${server.url}/mixed-turn`);
+    await client.opened;
+    const writer = new Y.Doc();
+    // New structs only: queued for the end of the turn.
+    client.send(encodeSyncUpdate(updateSetting('counter', 1, writer)));
+    client.send(encodeSyncUpdate(updateSetting('other', 1, writer)));
+    // Only a deletion, of what the first update added: applied at once and
+    // re-encoded by Yjs, so the queued updates must be in the document first,
+    // or Yjs would hold the deletion back and it would reach no append.
+    const before = Y.encodeStateVector(writer);
+    writer.getMap('map').delete('counter');
+    client.send(encodeSyncUpdate(Y.encodeStateAsUpdate(writer, before)));
+    client.send(encodeSyncStep1(new Uint8Array([0])));
+    await vi.waitFor(() => expect(server.rooms.get('mixed-turn')?.connections.values().next().value?.pendingMessages.length).toBe(4));
+    gated.release();
+    await client.next('sync-step-1');
+    const reply = new Y.Doc();
+    Y.applyUpdate(reply, (await client.next('sync-step-2')).update);
+    expect(reply.getMap('map').toJSON()).toEqual({ other: 1 });
+    await vi.waitFor(async () => {
+      const stored = await memory.load('mixed-turn');
+      const doc = new Y.Doc();
+      Y.applyUpdate(doc, stored!.update);
+      expect(doc.getMap('map').toJSON()).toEqual({ other: 1 });
+    });
+    client.close();
+  });
+
   it('keeps the edits of a client that sent them and left while the document loaded', async () => {
     const memory = createMemoryStore();
     const gated = createGatedStore(memory);
