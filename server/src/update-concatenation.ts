@@ -1,4 +1,3 @@
-import * as decoding from 'lib0/decoding';
 import { varUintByteLength, writeVarUintAt } from '@quire/protocol';
 import type { UpdateInspection } from './security/update-inspection.ts';
 
@@ -8,16 +7,23 @@ export interface InspectedUpdate {
   readonly inspection: UpdateInspection;
 }
 
+/**
+ * Where one part to copy lies: `parts[i]` is the update, `parts[i + 1]` and
+ * `parts[i + 2]` its start and end offsets. Offsets rather than views: a view
+ * of a Buffer is a Buffer, one object per part, for parts a few bytes long.
+ */
+type Parts = (Uint8Array | number)[];
+
 interface ClientSection {
   readonly firstClock: number;
   endClock: number;
   structCount: number;
-  readonly slices: Uint8Array[];
+  readonly parts: Parts;
 }
 
 interface DeleteEntry {
   rangeCount: number;
-  readonly slices: Uint8Array[];
+  readonly parts: Parts;
 }
 
 /**
@@ -38,21 +44,20 @@ export function concatenateUpdates(updates: readonly InspectedUpdate[]): Uint8Ar
   const deletes = new Map<number, DeleteEntry>();
   for (const { update, inspection } of updates) {
     for (const [client, range] of inspection.clients) {
-      const slice = update.subarray(range.structsStart, range.structsEnd);
       const section = sections.get(client);
       if (section === undefined) {
         sections.set(client, {
           firstClock: range.firstClock,
           endClock: range.endClock,
           structCount: range.structCount,
-          slices: [slice],
+          parts: [update, range.structsStart, range.structsEnd],
         });
         continue;
       }
       if (section.endClock !== range.firstClock) return undefined;
       section.endClock = range.endClock;
       section.structCount += range.structCount;
-      section.slices.push(slice);
+      section.parts.push(update, range.structsStart, range.structsEnd);
     }
     if (inspection.deleteRangeCount > 0) gatherDeletes(update, inspection.deleteSetStart, deletes);
   }
@@ -60,11 +65,10 @@ export function concatenateUpdates(updates: readonly InspectedUpdate[]): Uint8Ar
   let size = varUintByteLength(sections.size) + varUintByteLength(deletes.size);
   for (const [client, section] of sections) {
     size += varUintByteLength(section.structCount) + varUintByteLength(client) + varUintByteLength(section.firstClock);
-    for (const slice of section.slices) size += slice.byteLength;
+    size += partsLength(section.parts);
   }
   for (const [client, entry] of deletes) {
-    size += varUintByteLength(client) + varUintByteLength(entry.rangeCount);
-    for (const slice of entry.slices) size += slice.byteLength;
+    size += varUintByteLength(client) + varUintByteLength(entry.rangeCount) + partsLength(entry.parts);
   }
   const joined = new Uint8Array(size);
   let offset = writeVarUintAt(joined, 0, sections.size);
@@ -72,44 +76,72 @@ export function concatenateUpdates(updates: readonly InspectedUpdate[]): Uint8Ar
     offset = writeVarUintAt(joined, offset, section.structCount);
     offset = writeVarUintAt(joined, offset, client);
     offset = writeVarUintAt(joined, offset, section.firstClock);
-    offset = copySlices(joined, offset, section.slices);
+    offset = copyParts(joined, offset, section.parts);
   }
   offset = writeVarUintAt(joined, offset, deletes.size);
   for (const [client, entry] of deletes) {
     offset = writeVarUintAt(joined, offset, client);
     offset = writeVarUintAt(joined, offset, entry.rangeCount);
-    offset = copySlices(joined, offset, entry.slices);
+    offset = copyParts(joined, offset, entry.parts);
   }
   return joined;
 }
 
-function copySlices(target: Uint8Array, offset: number, slices: readonly Uint8Array[]): number {
-  for (const slice of slices) {
-    target.set(slice, offset);
-    offset += slice.byteLength;
+function partsLength(parts: Parts): number {
+  let length = 0;
+  for (let index = 0; index < parts.length; index += 3) length += (parts[index + 2] as number) - (parts[index + 1] as number);
+  return length;
+}
+
+// Parts up to this long are copied byte by byte: a typed-array view to copy from would cost more.
+const BYTEWISE_COPY_MAX = 64;
+
+function copyParts(target: Uint8Array, offset: number, parts: Parts): number {
+  for (let index = 0; index < parts.length; index += 3) {
+    const source = parts[index] as Uint8Array;
+    const start = parts[index + 1] as number;
+    const end = parts[index + 2] as number;
+    if (end - start <= BYTEWISE_COPY_MAX) {
+      for (let at = start; at < end; at++) target[offset++] = source[at]!;
+    } else {
+      target.set(source.subarray(start, end), offset);
+      offset += end - start;
+    }
   }
   return offset;
 }
 
 /** Adds the ranges of an update's delete set, already checked by the inspection, to `deletes`. */
 function gatherDeletes(update: Uint8Array, start: number, deletes: Map<number, DeleteEntry>): void {
-  const decoder = decoding.createDecoder(update.subarray(start));
-  const clientCount = decoding.readVarUint(decoder);
+  const reader = { bytes: update, position: start };
+  const clientCount = readVarUint(reader);
   for (let index = 0; index < clientCount; index++) {
-    const client = decoding.readVarUint(decoder);
-    const rangeCount = decoding.readVarUint(decoder);
-    const rangesStart = decoder.pos;
+    const client = readVarUint(reader);
+    const rangeCount = readVarUint(reader);
+    const rangesStart = reader.position;
     for (let range = 0; range < rangeCount; range++) {
-      decoding.readVarUint(decoder);
-      decoding.readVarUint(decoder);
+      readVarUint(reader);
+      readVarUint(reader);
     }
     if (rangeCount === 0) continue;
-    const slice = decoder.arr.subarray(rangesStart, decoder.pos);
     const entry = deletes.get(client);
-    if (entry === undefined) deletes.set(client, { rangeCount, slices: [slice] });
+    if (entry === undefined) deletes.set(client, { rangeCount, parts: [update, rangesStart, reader.position] });
     else {
       entry.rangeCount += rangeCount;
-      entry.slices.push(slice);
+      entry.parts.push(update, rangesStart, reader.position);
     }
+  }
+}
+
+/** A varUint the inspection already read and bounded: no checks again. */
+function readVarUint(reader: { readonly bytes: Uint8Array; position: number }): number {
+  let value = 0;
+  let multiplier = 1;
+  for (;;) {
+    // Past the end reads as 0 and ends the loop, should a caller ever pass unchecked bytes.
+    const byte = reader.bytes[reader.position++] ?? 0;
+    value += (byte & 0x7f) * multiplier;
+    if (byte < 0x80) return value;
+    multiplier *= 128;
   }
 }

@@ -71,12 +71,16 @@ const TYPE_XML_ELEMENT = 3;
 const TYPE_XML_HOOK = 5;
 const LAST_TYPE_REF = 6;
 
+/** What an inspection reports for a part the update does not have. */
+const NO_ENTRIES: ReadonlyMap<number, never> = new Map<number, never>();
+
 class UpdateReader {
   private readonly cursor: ByteCursor;
   private readonly bytes: Uint8Array;
   private readonly clients = new Map<number, ClientStructRange>();
-  private readonly deleteSet = new Map<number, DeleteSetRange>();
-  private readonly references = new Map<number, number>();
+  // Most updates (a keystroke) delete nothing and point at no other client's item: allocated on first use.
+  private deleteSet: Map<number, DeleteSetRange> | undefined;
+  private references: Map<number, number> | undefined;
   private structCount = 0;
   private deleteRangeCount = 0;
   private readonly values: UpdateValueReader;
@@ -101,9 +105,9 @@ class UpdateReader {
       ok: true,
       clients: this.clients,
       structCount: this.structCount,
-      deleteSet: this.deleteSet,
+      deleteSet: this.deleteSet ?? NO_ENTRIES,
       deleteRangeCount: this.deleteRangeCount,
-      references: this.references,
+      references: this.references ?? NO_ENTRIES,
       byteLength: this.bytes.length,
       deleteSetStart,
     };
@@ -240,14 +244,15 @@ class UpdateReader {
       return;
     }
     const required = targetClock + 1;
-    const known = this.references.get(target);
+    const references = (this.references ??= new Map());
+    const known = references.get(target);
     if (known === undefined) {
-      if (this.references.size >= this.limits.maxClients) {
+      if (references.size >= this.limits.maxClients) {
         this.fail('ERR_UPDATE_TOO_MANY_CLIENTS', `references to more than ${this.limits.maxClients} clients`);
       }
-      this.references.set(target, required);
+      references.set(target, required);
     } else if (required > known) {
-      this.references.set(target, required);
+      references.set(target, required);
     }
   }
 
@@ -263,7 +268,7 @@ class UpdateReader {
       if (rangeCount * 2 > this.cursor.remaining) this.fail('ERR_UPDATE_MALFORMED', `${rangeCount} delete ranges cannot fit`);
       this.deleteRangeCount += rangeCount;
       // Yjs merges repeated clients in a delete set, so they are tolerated here too.
-      let endClock = this.deleteSet.get(client)?.endClock ?? 0;
+      let endClock = this.deleteSet?.get(client)?.endClock ?? 0;
       for (let range = 0; range < rangeCount; range++) {
         const clock = this.cursor.readVarUint();
         const length = this.cursor.readVarUint();
@@ -271,8 +276,9 @@ class UpdateReader {
         if (clock + length > endClock) endClock = clock + length;
       }
       if (rangeCount === 0) continue;
-      const previous = this.deleteSet.get(client);
-      this.deleteSet.set(client, { rangeCount: (previous?.rangeCount ?? 0) + rangeCount, endClock });
+      const deleteSet = (this.deleteSet ??= new Map());
+      const previous = deleteSet.get(client);
+      deleteSet.set(client, { rangeCount: (previous?.rangeCount ?? 0) + rangeCount, endClock });
     }
   }
 
