@@ -123,7 +123,7 @@ export class Room {
    * which errs on the safe side.
    */
   private documentBytes = 0;
-  /** Updates appended to storage since the room loaded. */
+  /** Log entries appended since the room loaded (a turn's joined changes are one). */
   appendedUpdates = 0;
   /** Settles when every append issued so far has settled; appends settle in order. */
   private lastAppend: Promise<void> = Promise.resolve();
@@ -502,8 +502,9 @@ export class Room {
   }
 
   /**
-   * After the turn's changes are integrated: appends each (or, for one Yjs
-   * stopped on, what it integrated, and closes its sender), then queues the
+   * After the turn's changes are integrated: appends them (as the one update
+   * they were integrated as, when they joined; else each, and for one Yjs
+   * stopped on, what it integrated, closing its sender), then queues the
    * acknowledgements.
    */
   private settleTurn(turn: AppliedTurn<ChangeSource>): void {
@@ -513,11 +514,12 @@ export class Room {
     // is an alarm, not a path.
     const pending = this.ydoc.store.pendingStructs !== null || this.ydoc.store.pendingDs !== null;
     const applySeconds = turn.seconds / turn.changes.length;
+    if (turn.joined !== undefined) this.append(turn.joined);
     let nextFailure = 0;
     for (const change of turn.changes) {
       const failure = turn.failures[nextFailure]?.change === change ? turn.failures[nextFailure++] : undefined;
       const { connection, sequence, receivedAt } = change.source;
-      this.append(failure === undefined ? change.update : failure.integrated);
+      if (turn.joined === undefined) this.append(failure === undefined ? change.update : failure.integrated);
       this.metrics?.updateApplied(applySeconds);
       if (failure !== undefined) {
         this.closeConnection(connection, failure.error);

@@ -67,7 +67,7 @@ describe('TurnApplyQueue', () => {
 
   it('gives a change that builds on another client’s queued change that change in place, deletions included', async () => {
     const room = new Y.Doc();
-    const { queue } = queueFor(room);
+    const { queue, turns } = queueFor(room);
     const ada = new Client();
     const grace = new Client();
     const updates: Uint8Array[] = [];
@@ -89,6 +89,11 @@ describe('TurnApplyQueue', () => {
     expect(room.getText('t').toString()).toBe(ada.doc.getText('t').toString());
     expect(Y.encodeStateAsUpdate(room)).toEqual(Y.encodeStateAsUpdate(oneByOne));
     expect(room.store.pendingStructs).toBeNull();
+    // Integrated as one update, which holds exactly the five changes.
+    const joined = turns[0]!.joined!;
+    const fromJoined = new Y.Doc();
+    Y.applyUpdate(fromJoined, joined);
+    expect(Y.encodeStateAsUpdate(fromJoined)).toEqual(Y.encodeStateAsUpdate(oneByOne));
   });
 
   it('applyAll integrates at once, the end of the turn then has nothing left, and clear drops changes unapplied', async () => {
@@ -133,6 +138,7 @@ describe('TurnApplyQueue', () => {
     const [turn] = turns;
     expect(turn!.changes.map((change) => change.source)).toEqual(['good', 'broken', 'later']);
     expect(turn!.failures.map((failure) => failure.change.source)).toEqual(['broken']);
+    expect(turn!.joined).toBeUndefined();
     // Nothing of grace's change was integrated, so what it integrated adds nothing of hers.
     const integrated = Y.decodeUpdate(turn!.failures[0]!.integrated);
     expect(integrated.structs.filter((struct) => struct.id.client === grace.doc.clientID)).toEqual([]);

@@ -22,6 +22,12 @@ export interface AppliedTurn<Source> {
   /** Every change of the turn, in arrival order, failed ones included. */
   readonly changes: readonly QueuedChange<Source>[];
   readonly failures: readonly FailedChange<Source>[];
+  /**
+   * The changes joined into one update, when they were integrated as such
+   * (then none failed): it holds exactly what they hold, so it may be stored
+   * in their place.
+   */
+  readonly joined: Uint8Array | undefined;
   readonly seconds: number;
 }
 
@@ -78,11 +84,13 @@ export class TurnApplyQueue<Source> {
     this.queue = [];
     this.queuedClocks.clear();
     const failures: FailedChange<Source>[] = [];
+    let joined: Uint8Array | undefined;
     const start = performance.now();
     try {
       // Each applyUpdate joins the enclosing transaction.
       Y.transact(this.doc, () => {
-        if (this.applyJoined(changes)) return;
+        joined = this.applyJoined(changes);
+        if (joined !== undefined) return;
         for (const change of changes) {
           try {
             Y.applyUpdate(this.doc, change.update);
@@ -95,25 +103,26 @@ export class TurnApplyQueue<Source> {
       this.onTurnFailed(error);
       return;
     }
-    this.onApplied({ changes, failures, seconds: (performance.now() - start) / 1000 });
+    this.onApplied({ changes, failures, joined, seconds: (performance.now() - start) / 1000 });
   };
 
   /**
    * Integrates the changes as one update when they join (they do unless
    * something reached the document between them): Yjs then reads one update
-   * instead of one per change, each read allocating its own maps. False when
-   * they do not join, or Yjs stopped partway; the caller then applies them one
-   * by one, and Yjs skips whatever of them is already in place.
+   * instead of one per change, each read allocating its own maps. Returns
+   * the joined update; undefined when they do not join, or Yjs stopped
+   * partway: the caller then applies them one by one, and Yjs skips whatever
+   * of them is already in place.
    */
-  private applyJoined(changes: readonly QueuedChange<Source>[]): boolean {
-    if (changes.length < 2) return false;
+  private applyJoined(changes: readonly QueuedChange<Source>[]): Uint8Array | undefined {
+    if (changes.length < 2) return undefined;
     const joined = concatenateUpdates(changes);
-    if (joined === undefined) return false;
+    if (joined === undefined) return undefined;
     try {
       Y.applyUpdate(this.doc, joined);
-      return true;
+      return joined;
     } catch {
-      return false;
+      return undefined;
     }
   }
 

@@ -8,10 +8,18 @@ afterEach(async () => {
   await closeTestServers();
 });
 
+/**
+ * Types `count` characters a few milliseconds apart, so that each reaches the
+ * server in a turn of its own and is one log entry (the changes of one turn
+ * are stored as one), then leaves.
+ */
 async function typeAndLeave(url: string, docName: string, count: number): Promise<void> {
   const client = connectStockClient(url, docName);
   await waitForSynced(client);
-  for (let index = 0; index < count; index += 1) client.doc.getText('text').insert(0, 'x');
+  for (let index = 0; index < count; index += 1) {
+    client.doc.getText('text').insert(0, 'x');
+    await new Promise((resolve) => setTimeout(resolve, 5));
+  }
   client.destroy();
 }
 

@@ -83,8 +83,12 @@ describe('GET /metrics', () => {
     raws.push(raw);
     const writer = new Y.Doc();
     const updates = typeUpdates(writer, 12);
-    for (const update of updates) raw.send(encodeSyncUpdate(update));
-    await vi.waitFor(async () => expect((await raw.next('saved')).count).toBeGreaterThanOrEqual(updates.length));
+    // One at a time, each stored before the next is sent: changes of one turn
+    // would be stored as one log entry, and the log must reach the compaction threshold.
+    for (const [index, update] of updates.entries()) {
+      raw.send(encodeSyncUpdate(update));
+      await vi.waitFor(async () => expect((await raw.next('saved')).count).toBeGreaterThanOrEqual(index + 1));
+    }
     await waitForConvergence([writer, stock.doc]);
 
     const during = await vi.waitFor(async () => {

@@ -68,7 +68,8 @@ describe('rooms', () => {
   });
 
   it('holds messages that arrive while the document loads and applies them in order', async () => {
-    const gated = createGatedStore(createMemoryStore());
+    const memory = createMemoryStore();
+    const gated = createGatedStore(memory);
     const server = await startTestServer({ store: gated });
     const client = new RawClient(`${server.url}/slow`);
     await client.opened;
@@ -85,6 +86,14 @@ describe('rooms', () => {
     Y.applyUpdate(doc, reply.update);
     // The last write wins only if the queued updates were applied in order.
     expect(doc.getMap('map').get('counter')).toBe(19);
+    // Replayed in one turn, they were integrated, and are stored, as one update.
+    await vi.waitFor(async () => {
+      const stored = await memory.load('slow');
+      expect(stored?.entryCount).toBe(1);
+      const storedDoc = new Y.Doc();
+      Y.applyUpdate(storedDoc, stored!.update);
+      expect(storedDoc.getMap('map').get('counter')).toBe(19);
+    });
     client.close();
   });
 
