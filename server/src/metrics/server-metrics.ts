@@ -1,4 +1,5 @@
-import { collectDefaultMetrics, Counter, Gauge, Histogram, Registry } from 'prom-client';
+import { collectDefaultMetrics, Counter, Gauge, Registry } from 'prom-client';
+import { BucketHistogram } from './bucket-histogram.ts';
 import type { CompactionInfo } from '@quire/storage';
 import { MESSAGE_KINDS, messageKindIndex } from './message-kind.ts';
 
@@ -99,21 +100,21 @@ export function createServerMetrics(options: ServerMetricsOptions = {}): ServerM
     labelNames: ['code'],
     registers: [registry],
   });
-  const updateApply = new Histogram({
+  const updateApply = new BucketHistogram({
     name: 'quire_update_apply_seconds',
-    help: 'Time to apply one client update to its document, including handing it to the other connections and to storage.',
+    help: 'Time to apply one client update to its document; updates integrated together in one event-loop turn each count an equal share.',
     buckets: SECONDS_BUCKETS,
     registers: [registry],
   });
-  const storageWrite = new Histogram({
+  const storageWrite = new BucketHistogram({
     name: 'quire_storage_write_seconds',
     help: 'Time from appending an update to storage to its durable write (includes group-commit wait).',
     buckets: SECONDS_BUCKETS,
     registers: [registry],
   });
-  const batchSize = new Histogram({
+  const batchSize = new BucketHistogram({
     name: 'quire_storage_batch_updates',
-    help: 'Updates written per storage batch (group commit).',
+    help: "Log entries written per storage batch (group commit); a turn's joined changes are one entry.",
     buckets: BATCH_BUCKETS,
     registers: [registry],
   });
@@ -128,7 +129,7 @@ export function createServerMetrics(options: ServerMetricsOptions = {}): ServerM
     help: 'Stored bytes removed by compactions (before minus after).',
     registers: [registry],
   });
-  const acknowledgement = new Histogram({
+  const acknowledgement = new BucketHistogram({
     name: 'quire_acknowledgement_delay_seconds',
     help: 'Time from receiving an update to sending its saved acknowledgement.',
     buckets: SECONDS_BUCKETS,
