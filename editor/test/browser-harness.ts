@@ -1,9 +1,9 @@
 import { existsSync } from 'node:fs';
 import { mkdir } from 'node:fs/promises';
 import { fileURLToPath } from 'node:url';
-import { describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { chromium, type Browser, type BrowserContext, type Page } from 'playwright-core';
-import { startServerProcess, type ServerProcess } from '@quire/test-utils';
+import { createTempDir, killServerProcesses, removeTempDirs, startServerProcess, type ServerProcess } from '@quire/test-utils';
 import type { EditorUser } from '../src/index.ts';
 
 /** Debian's chromium; tests never download a browser. */
@@ -72,6 +72,31 @@ export async function startDemoServer(dataDir: string, port = 0, args: readonly 
     port,
     args: ['--static-dir', DEMO_DIR, ...args],
   });
+}
+
+/** The demo server and the browser a describe block's tests share. */
+export interface DemoSession {
+  readonly server: ServerProcess;
+  readonly browser: Browser;
+}
+
+/**
+ * Starts a demo server (with extra command-line `args`) and a browser before
+ * the describe block's tests and stops both after them; read the fields in
+ * the tests, once they are set.
+ */
+export function useDemoServerAndBrowser(args: readonly string[] = []): DemoSession {
+  const session = {} as { server: ServerProcess; browser: Browser };
+  beforeAll(async () => {
+    session.server = await startDemoServer(await createTempDir(), 0, args);
+    session.browser = await launchBrowser();
+  });
+  afterAll(async () => {
+    await session.browser?.close();
+    await killServerProcesses();
+    await removeTempDirs();
+  });
+  return session;
 }
 
 /** A browser context whose user has already chosen a name and colour. */

@@ -1,18 +1,16 @@
 import { writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { afterAll, afterEach, beforeAll, expect, it } from 'vitest';
-import type { Browser, BrowserContext, Page } from 'playwright-core';
-import { createTempDir, killServerProcesses, removeTempDirs, type ServerProcess } from '@quire/test-utils';
+import { afterEach, expect, it } from 'vitest';
+import type { BrowserContext, Page } from 'playwright-core';
 import {
   describeInBrowser,
   documentHtml,
   documentUrl,
   ensureArtifactsDir,
-  launchBrowser,
   newUserContext,
   openDocument,
-  startDemoServer,
   typeAtEnd,
+  useDemoServerAndBrowser,
   waitForState,
   waitForText,
 } from './browser-harness.ts';
@@ -21,29 +19,17 @@ const ADA = { name: 'Ada', color: '#e11d48' };
 const GRACE = { name: 'Grace', color: '#0284c7' };
 
 describeInBrowser('two people editing in real browsers', () => {
-  let browser: Browser;
-  let server: ServerProcess;
+  const session = useDemoServerAndBrowser();
   const contexts: BrowserContext[] = [];
-
-  beforeAll(async () => {
-    server = await startDemoServer(await createTempDir());
-    browser = await launchBrowser();
-  });
 
   afterEach(async () => {
     await Promise.all(contexts.splice(0).map((context) => context.close()));
   });
 
-  afterAll(async () => {
-    await browser?.close();
-    await killServerProcesses();
-    await removeTempDirs();
-  });
-
   async function openBoth(name: string): Promise<[Page, Page]> {
-    const url = documentUrl(server, name);
-    const adaContext = await newUserContext(browser, ADA);
-    const graceContext = await newUserContext(browser, GRACE);
+    const url = documentUrl(session.server, name);
+    const adaContext = await newUserContext(session.browser, ADA);
+    const graceContext = await newUserContext(session.browser, GRACE);
     contexts.push(adaContext, graceContext);
     return Promise.all([openDocument(adaContext, url), openDocument(graceContext, url)]);
   }
@@ -109,7 +95,7 @@ describeInBrowser('two people editing in real browsers', () => {
 
     // For a person to look at: both screens side by side, each with the other's caret.
     const shots = await Promise.all([ada.screenshot(), grace.screenshot()]);
-    const board = await browser.newPage({ viewport: { width: 1820, height: 640 } });
+    const board = await session.browser.newPage({ viewport: { width: 1820, height: 640 } });
     await board.setContent(
       `<body style="margin:0;display:flex;gap:20px;background:#d0d4da">${shots
         .map((shot) => `<img src="data:image/png;base64,${shot.toString('base64')}" width="900" height="640">`)
@@ -126,22 +112,22 @@ describeInBrowser('two people editing in real browsers', () => {
   });
 
   it('asks a new visitor for a name once, lists documents and creates new ones', async () => {
-    const context = await browser.newContext();
+    const context = await session.browser.newContext();
     contexts.push(context);
     const page = await context.newPage();
-    await page.goto(`${server.httpUrl}/`);
+    await page.goto(`${session.server.httpUrl}/`);
     await page.getByTestId('identity-name').fill('Katherine');
     await page.locator('[data-color="#16a34a"]').click();
     await page.getByTestId('identity-save').click();
     await page.getByTestId('new-document-name').fill('team/launch plan');
     await page.getByTestId('new-document').click();
-    await page.waitForURL(`${server.httpUrl}/d/team/launch%20plan`);
+    await page.waitForURL(`${session.server.httpUrl}/d/team/launch%20plan`);
     await waitForState(page, 'connection', 'connected');
     expect(await page.getByTestId('document-title').textContent()).toBe('team/launch plan');
     await typeAtEnd(page, 'Kick-off on Monday.');
     await waitForState(page, 'save', 'saved');
 
-    await page.goto(`${server.httpUrl}/`);
+    await page.goto(`${session.server.httpUrl}/`);
     await page.waitForSelector('[data-testid="document-link"]');
     expect(await page.locator('[data-testid="document-link"] .document-name').allTextContents()).toContain('team/launch plan');
     expect(await page.getByTestId('identity-dialog').count()).toBe(0);

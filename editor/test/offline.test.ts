@@ -1,35 +1,21 @@
-import { afterAll, beforeAll, expect, it } from 'vitest';
-import type { Browser } from 'playwright-core';
-import { createTempDir, killServerProcesses, removeTempDirs, type ServerProcess } from '@quire/test-utils';
+import { expect, it } from 'vitest';
 import {
   describeInBrowser,
   documentHtml,
   documentUrl,
-  launchBrowser,
   newUserContext,
   openDocument,
-  startDemoServer,
   typeAtEnd,
+  useDemoServerAndBrowser,
   waitForState,
   waitForText,
 } from './browser-harness.ts';
 
 describeInBrowser('offline editing in a real browser', () => {
-  let browser: Browser;
-  let server: ServerProcess;
-
-  beforeAll(async () => {
-    server = await startDemoServer(await createTempDir());
-    browser = await launchBrowser();
-  });
-
-  afterAll(async () => {
-    await browser?.close();
-    await killServerProcesses();
-    await removeTempDirs();
-  });
+  const session = useDemoServerAndBrowser();
 
   it('keeps edits made offline through a reload and merges them when back online', async () => {
+    const { server, browser } = session;
     const url = documentUrl(server, 'offline/notes');
     const adaContext = await newUserContext(browser, { name: 'Ada', color: '#e11d48' });
     const graceContext = await newUserContext(browser, { name: 'Grace', color: '#0284c7' });

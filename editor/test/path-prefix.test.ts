@@ -1,33 +1,19 @@
-import { afterAll, beforeAll, expect, it } from 'vitest';
-import type { Browser } from 'playwright-core';
-import { createTempDir, killServerProcesses, removeTempDirs, type ServerProcess } from '@quire/test-utils';
+import { expect, it } from 'vitest';
 import {
   describeInBrowser,
   documentUrl,
-  launchBrowser,
   newUserContext,
   openDocument,
-  startDemoServer,
   typeAtEnd,
+  useDemoServerAndBrowser,
   waitForText,
 } from './browser-harness.ts';
 
 describeInBrowser('the demo behind a path prefix', () => {
-  let browser: Browser;
-  let server: ServerProcess;
-
-  beforeAll(async () => {
-    server = await startDemoServer(await createTempDir(), 0, ['--path-prefix', '/sync']);
-    browser = await launchBrowser();
-  });
-
-  afterAll(async () => {
-    await browser?.close();
-    await killServerProcesses();
-    await removeTempDirs();
-  });
+  const session = useDemoServerAndBrowser(['--path-prefix', '/sync']);
 
   it('opens its documents under the prefix the server was started with', async () => {
+    const { server, browser } = session;
     const url = documentUrl(server, 'behind/prefix');
     const adaContext = await newUserContext(browser, { name: 'Ada', color: '#e11d48' });
     const graceContext = await newUserContext(browser, { name: 'Grace', color: '#0284c7' });

@@ -60,7 +60,7 @@ const DEFAULT_MAX_DOCUMENT_BYTES = 64 * 1024 * 1024;
 const DEFAULT_MAX_CLOCK_GAPS = 8;
 
 // From this size, a change of new structs is sent at once, before the room
-// integrates it, even in a busy turn (applyAsSent): integrating it takes long
+// integrates it, even in a busy turn (queueAsSent): integrating it takes long
 // enough to be worth overlapping with the receivers' own. Smaller ones may
 // wait to be joined with the turn's other changes.
 const SEND_AT_ONCE_BYTES = 8 * 1024;

@@ -19,10 +19,9 @@ export class ByteCursorError extends Error {
 }
 
 // 2^53 - 1 needs 53 bits: 8 groups of 7 bits for a varUint, and 6 + 7 * 7 = 55
-// bits for a varInt (whose first byte carries a sign bit). A longer varint is
-// refused before more input is read, so 1 MiB of 0x80 costs 8 reads, not a
-// million (lib0 reads on until the buffer ends).
-const MAX_VARUINT_BYTES = 8;
+// bits for a varInt (whose first byte carries a sign bit): 8 bytes either way.
+// A longer varint is refused before more input is read, so 1 MiB of 0x80
+// costs 8 reads, not a million (lib0 reads on until the buffer ends).
 const MAX_VARINT_BYTES = 8;
 // `ignoreBOM: true` as in lib0: a leading U+FEFF is part of the string, not a
 // byte-order mark to strip, so strings round-trip exactly.
@@ -61,22 +60,7 @@ export class ByteCursor {
 
   /** lib0 `readVarUint`: little-endian groups of 7 bits, high bit = more follows. */
   readVarUint(): number {
-    const start = this.position;
-    let value = 0;
-    let multiplier = 1;
-    for (let index = 0; index < MAX_VARUINT_BYTES; index++) {
-      if (this.position >= this.bytes.length) {
-        throw new ByteCursorError('truncated', start, 'input ends inside a varint');
-      }
-      const byte = this.bytes[this.position++] as number;
-      value += (byte & 0x7f) * multiplier;
-      if (byte < 0x80) {
-        if (value > Number.MAX_SAFE_INTEGER) break;
-        return value;
-      }
-      multiplier *= 128;
-    }
-    throw new ByteCursorError('varint-overflow', start, 'varint exceeds 2^53 - 1');
+    return this.readGroups(this.position, 0, 1, 0);
   }
 
   /**
@@ -86,11 +70,18 @@ export class ByteCursor {
   readVarInt(): number {
     const start = this.position;
     const first = this.readUint8();
-    let value = first & 0x3f;
     const sign = (first & 0x40) === 0 ? 1 : -1;
-    if (first < 0x80) return sign * value;
-    let multiplier = 64;
-    for (let index = 1; index < MAX_VARINT_BYTES; index++) {
+    if (first < 0x80) return sign * (first & 0x3f);
+    return sign * this.readGroups(start, first & 0x3f, 64, 1);
+  }
+
+  /**
+   * The 7-bit groups of a varint from the current position on, added to
+   * `value` (what its first `bytesRead` bytes, starting at `start`, held)
+   * from `multiplier` up.
+   */
+  private readGroups(start: number, value: number, multiplier: number, bytesRead: number): number {
+    for (let index = bytesRead; index < MAX_VARINT_BYTES; index++) {
       if (this.position >= this.bytes.length) {
         throw new ByteCursorError('truncated', start, 'input ends inside a varint');
       }
@@ -98,7 +89,7 @@ export class ByteCursor {
       value += (byte & 0x7f) * multiplier;
       if (byte < 0x80) {
         if (value > Number.MAX_SAFE_INTEGER) break;
-        return sign * value;
+        return value;
       }
       multiplier *= 128;
     }
