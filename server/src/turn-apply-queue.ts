@@ -57,10 +57,6 @@ export class TurnApplyQueue<Source> {
     private readonly onTurnFailed: (error: unknown) => void,
   ) {}
 
-  get size(): number {
-    return this.queue.length;
-  }
-
   /** The document's clock for a client, queued changes included. */
   clockOf(clientId: number): number {
     return this.queuedClocks.get(clientId) ?? Y.getState(this.doc.store, clientId);
@@ -107,8 +103,8 @@ export class TurnApplyQueue<Source> {
   };
 
   /**
-   * Integrates the changes as one update when they join (they do unless
-   * something reached the document between them): Yjs then reads one update
+   * Integrates the changes as one update when they join (they should: each
+   * starts where the queue had left its clients): Yjs then reads one update
    * instead of one per change, each read allocating its own maps. Returns
    * the joined update; undefined when they do not join, or Yjs stopped
    * partway: the caller then applies them one by one, and Yjs skips whatever
