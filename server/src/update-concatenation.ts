@@ -27,7 +27,7 @@ interface DeleteEntry {
 }
 
 /**
- * Joins Yjs V1 updates that the room applied one after another into one
+ * Joins Yjs V1 updates that the room accepted one after another into one
  * update, by copying bytes: each client's struct runs are laid end to end
  * under one section header, and the delete sets' ranges are gathered per
  * client. No struct is decoded, so it costs what the copy costs, where
@@ -36,8 +36,8 @@ interface DeleteEntry {
  *
  * It is valid only when, for every client, each update's structs start where
  * the previous update's structs of that client ended: the shape of updates
- * that were integrated in this order. Returns undefined otherwise, and the
- * caller sends the updates one by one.
+ * accepted in this order. Returns undefined otherwise, and the caller
+ * takes the updates one by one.
  */
 export function concatenateUpdates(updates: readonly InspectedUpdate[]): Uint8Array | undefined {
   const sections = new Map<number, ClientSection>();

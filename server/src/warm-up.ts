@@ -63,6 +63,10 @@ export async function warmUp(): Promise<{
         text.insert(place % (text.length + 1), 'w');
       }
       room.receive(connection, encodeSyncStep2(Y.encodeStateAsUpdate(client, known)));
+      // Each resume in a turn of its own, as resumes arrive: the room
+      // integrates it alone. The live edits below arrive in one turn and are
+      // integrated joined.
+      await new Promise((resolve) => setImmediate(resolve));
     }
     const live = (update: Uint8Array): void => room.receive(connection, encodeSyncUpdate(update));
     client.on('update', live);
