@@ -7,7 +7,8 @@ import { Room } from './room.ts';
 import type { SocketLike } from './socket-like.ts';
 
 const WARM_UP_EDITS = 64;
-// Resumes of this many offline edits at scattered places, until V8 has
+// Rounds of this many offline edits at scattered places (shared by two
+// clients, each resuming with its part), until V8 has
 // optimised Yjs's integration and the inspector: the first clients after a
 // restart are the ones coming back with offline edits, and unoptimised
 // integration of a 2,000-edit resume took 7–13 ms where optimised takes 0.7.
@@ -48,34 +49,58 @@ export async function warmUp(): Promise<{
   try {
     await room.loaded;
     const connection = warmUpConnection(0, socket, true);
+    const otherConnection = warmUpConnection(2, socket, true);
     room.addConnection(connection);
-    room.receive(connection, encodeSyncStep1(new Uint8Array([0])));
+    room.addConnection(otherConnection);
+    room.receive(connection, asReceived(encodeSyncStep1(new Uint8Array([0]))));
 
-    // Edits made offline, sent as one step 2 (a resume), then live edits.
+    // Two clients edit the same text offline, in turn sending their edits as
+    // one step 2 (a resume), so the room integrates concurrent inserts at
+    // the same places; then live edits. Real client IDs are random 32-bit
+    // numbers, most too large for V8's small integers: one of each kind, or
+    // the first real client deoptimises code specialised to the other.
     const client = new Y.Doc();
-    const text = client.getText('text');
+    client.clientID = 3_000_000_001;
+    const other = new Y.Doc();
+    other.clientID = 1_000_001;
+    const writers = [
+      { doc: client, connection },
+      { doc: other, connection: otherConnection },
+    ];
     let place = 1;
     for (let resume = 0; resume < WARM_UP_RESUMES; resume += 1) {
-      const known = Y.encodeStateVector(client);
-      for (let index = 0; index < WARM_UP_RESUME_EDITS; index += 1) {
-        // A fixed scatter of positions (a linear congruential sequence): no randomness at start-up.
-        place = (place * 48_271) % 2_147_483_647;
-        text.insert(place % (text.length + 1), 'w');
+      const known = writers.map((writer) => Y.encodeStateVector(writer.doc));
+      for (const writer of writers) {
+        const text = writer.doc.getText('text');
+        for (let index = 0; index < WARM_UP_RESUME_EDITS / writers.length; index += 1) {
+          // A fixed scatter of positions (a linear congruential sequence): no randomness at start-up.
+          place = (place * 48_271) % 2_147_483_647;
+          text.insert(place % (text.length + 1), 'w');
+        }
       }
-      room.receive(connection, encodeSyncStep2(Y.encodeStateAsUpdate(client, known)));
-      // Each resume in a turn of its own, as resumes arrive: the room
-      // integrates it alone. The live edits below arrive in one turn and are
-      // integrated joined.
-      await new Promise((resolve) => setImmediate(resolve));
+      for (const [index, writer] of writers.entries()) {
+        room.receive(writer.connection, asReceived(encodeSyncStep2(Y.encodeStateAsUpdate(writer.doc, known[index]))));
+        // Each resume in a turn of its own, as resumes arrive: the room
+        // integrates it alone. The live edits below arrive in one turn and
+        // are integrated joined.
+        await new Promise((resolve) => setImmediate(resolve));
+      }
+      // Both start the next round from the same text.
+      Y.applyUpdate(client, Y.encodeStateAsUpdate(other, Y.encodeStateVector(client)));
+      Y.applyUpdate(other, Y.encodeStateAsUpdate(client, Y.encodeStateVector(other)));
     }
-    const live = (update: Uint8Array): void => room.receive(connection, encodeSyncUpdate(update));
-    client.on('update', live);
-    for (let index = 0; index < WARM_UP_EDITS; index += 1) text.insert(text.length, 'w');
-    client.off('update', live);
-    client.destroy();
+    for (const writer of writers) {
+      const text = writer.doc.getText('text');
+      const live = (update: Uint8Array): void => room.receive(writer.connection, asReceived(encodeSyncUpdate(update)));
+      writer.doc.on('update', live);
+      for (let index = 0; index < WARM_UP_EDITS / writers.length; index += 1) text.insert(text.length, 'w');
+      writer.doc.off('update', live);
+      writer.doc.destroy();
+    }
+    room.removeConnection(otherConnection);
 
     // A second joiner reads the whole state, as a cold load does.
-    room.receive(connection, encodeSyncStep1(new Uint8Array([0])));
+    room.receive(connection, asReceived(encodeSyncStep1(new Uint8Array([0]))));
     await room.flush();
     room.removeConnection(connection);
     // The client side's decoding is the server's too (relayed messages).
@@ -103,7 +128,7 @@ async function reopen(store: DocumentStore, socket: SocketLike, sent: readonly U
     await room.loaded;
     const connection = warmUpConnection(1, socket, false);
     room.addConnection(connection);
-    room.receive(connection, encodeSyncStep1(new Uint8Array([0])));
+    room.receive(connection, asReceived(encodeSyncStep1(new Uint8Array([0]))));
     room.removeConnection(connection);
     return joinedText(sent);
   } finally {
@@ -121,6 +146,15 @@ function joinedText(messages: readonly Uint8Array[]): number {
   const length = joined.getText('text').length;
   joined.destroy();
   return length;
+}
+
+/**
+ * A message as the WebSocket library hands it over: a Buffer, not a plain
+ * Uint8Array. V8 specialises code to the object types it saw, so a warm-up
+ * on Uint8Arrays would leave code that the first real message deoptimises.
+ */
+function asReceived(message: Uint8Array): Buffer {
+  return Buffer.from(message);
 }
 
 function warmUpConnection(id: number, socket: SocketLike, extensions: boolean): Connection {
