@@ -378,9 +378,17 @@ export class Room {
       if (kind === 'sync-step-2') connection.awaitingResync = false;
       return;
     }
-    const applyStart = performance.now();
-    this.applyAndReencode(connection, update);
-    this.metrics?.updateApplied((performance.now() - applyStart) / 1000);
+    if (inspection.structCount === 0 && inspection.deleteRangeCount === 0) {
+      // Nothing to apply: the step 2 of a client that joins with nothing
+      // new, on every join. Yjs would open and close a transaction for it.
+      // The queue is integrated (and appended) first all the same, so the
+      // cumulative acknowledgement below never runs ahead of a stored change.
+      this.applyQueue.applyAll();
+    } else {
+      const applyStart = performance.now();
+      this.applyAndReencode(connection, update);
+      this.metrics?.updateApplied((performance.now() - applyStart) / 1000);
+    }
     this.ownership.commit(verdict, writer);
     if (kind === 'sync-step-2') connection.awaitingResync = false;
     // Content Yjs holds back as pending (it builds on something not received

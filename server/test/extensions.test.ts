@@ -1,7 +1,8 @@
+import type { Socket } from 'node:net';
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import * as Y from 'yjs';
-import { encodePing, encodeStateless, encodeSyncUpdate, QUIRE_SUBPROTOCOL } from '@quire/protocol';
-import { createMemoryStore } from '@quire/storage';
+import { encodePing, encodeStateless, encodeSyncStep2, encodeSyncUpdate, QUIRE_SUBPROTOCOL } from '@quire/protocol';
+import { createMemoryStore, type DocumentStore } from '@quire/storage';
 import { closeTestServers, startTestServer } from './helpers/test-server.ts';
 import { openRawClient, roundTrip, type RawClient } from './helpers/raw-client.ts';
 import type { SyncServer } from '../src/index.ts';
@@ -72,6 +73,54 @@ describe('quire.v1 extensions on a real server', () => {
       const counts = client.received.flatMap((message) => (message.type === 'saved' ? [message.count] : []));
       expect(counts.at(-1)).toBe(2);
     });
+  });
+
+  it('acknowledges a step 2 that carries nothing without a Yjs transaction', async () => {
+    const server = await startTestServer();
+    const client = await openRaw(server, 'nothing-new', [QUIRE_SUBPROTOCOL]);
+    const room = server.rooms.get('nothing-new')!;
+    let transactions = 0;
+    room.doc.on('beforeTransaction', () => transactions++);
+    client.send(encodeSyncStep2(Y.encodeStateAsUpdate(new Y.Doc())));
+    expect((await client.next('saved')).count).toBe(1);
+    expect(transactions).toBe(0);
+  });
+
+  it('acknowledges an empty step 2 only once the update sent just before it is stored', async () => {
+    const memory = createMemoryStore();
+    let openGate = (): void => undefined;
+    const gate = new Promise<void>((resolve) => (openGate = resolve));
+    const store: DocumentStore = {
+      load: (docName) => memory.load(docName),
+      append: async (docName, update) => {
+        await gate;
+        return memory.append(docName, update);
+      },
+      compact: (docName) => memory.compact(docName),
+      list: () => memory.list(),
+      delete: (docName) => memory.delete(docName),
+      checkWritable: () => memory.checkWritable(),
+      close: () => memory.close(),
+      useCurrentState: (source) => memory.useCurrentState(source),
+    };
+    const server = await startTestServer({ store });
+    const client = await openRaw(server, 'gated', [QUIRE_SUBPROTOCOL]);
+    // Both frames in one TCP write, so the server reads them in one turn:
+    // the update is still queued for the turn's end when the step 2 arrives.
+    const tcp = (client.socket as unknown as { _socket: Socket })._socket;
+    tcp.cork();
+    client.send(encodeSyncUpdate(textUpdate('stored first')));
+    client.send(encodeSyncStep2(Y.encodeStateAsUpdate(new Y.Doc())));
+    tcp.uncork();
+    await roundTrip(client);
+    await new Promise((resolve) => setTimeout(resolve, 20));
+    expect(client.received.filter((message) => message.type === 'saved')).toEqual([]);
+    openGate();
+    expect((await client.next('saved')).count).toBe(2);
+    const stored = await memory.load('gated');
+    const replica = new Y.Doc();
+    Y.applyUpdate(replica, stored!.update);
+    expect(replica.getText('text').toString()).toBe('stored first');
   });
 
   it('never sends an extension message to a stock connection', async () => {
