@@ -112,10 +112,14 @@ describe('quire.v1 extensions on a real server', () => {
     client.send(encodeSyncUpdate(textUpdate('stored first')));
     client.send(encodeSyncStep2(Y.encodeStateAsUpdate(new Y.Doc())));
     tcp.uncork();
-    await roundTrip(client);
-    await new Promise((resolve) => setTimeout(resolve, 20));
-    expect(client.received.filter((message) => message.type === 'saved')).toEqual([]);
-    openGate();
+    try {
+      await roundTrip(client);
+      await new Promise((resolve) => setTimeout(resolve, 20));
+      expect(client.received.filter((message) => message.type === 'saved')).toEqual([]);
+    } finally {
+      // Even when the check fails, so the server can flush and close.
+      openGate();
+    }
     expect((await client.next('saved')).count).toBe(2);
     const stored = await memory.load('gated');
     const replica = new Y.Doc();
