@@ -46,8 +46,8 @@ export interface AppliedTurn<Source> {
  */
 export class TurnApplyQueue<Source> {
   private queue: QueuedChange<Source>[] = [];
-  /** Each queued client's clock once the queue is integrated. */
-  private readonly queuedClocks = new Map<number, number>();
+  /** Each queued client's clock once the queue is integrated; made on the first change (most open rooms are idle). */
+  private queuedClocks: Map<number, number> | undefined;
   private scheduled: NodeJS.Immediate | undefined;
 
   constructor(
@@ -59,13 +59,14 @@ export class TurnApplyQueue<Source> {
 
   /** The document's clock for a client, queued changes included. */
   clockOf(clientId: number): number {
-    return this.queuedClocks.get(clientId) ?? Y.getState(this.doc.store, clientId);
+    return this.queuedClocks?.get(clientId) ?? Y.getState(this.doc.store, clientId);
   }
 
   /** Queues a change whose structs start, for every client in it, at `clockOf`. */
   add(change: QueuedChange<Source>): void {
     this.queue.push(change);
-    for (const [clientId, range] of change.inspection.clients) this.queuedClocks.set(clientId, range.endClock);
+    const queuedClocks = (this.queuedClocks ??= new Map());
+    for (const [clientId, range] of change.inspection.clients) queuedClocks.set(clientId, range.endClock);
     this.scheduled ??= setImmediate(this.applyAll);
   }
 
@@ -78,7 +79,7 @@ export class TurnApplyQueue<Source> {
     if (this.queue.length === 0) return;
     const changes = this.queue;
     this.queue = [];
-    this.queuedClocks.clear();
+    this.queuedClocks?.clear();
     const failures: FailedChange<Source>[] = [];
     let joined: Uint8Array | undefined;
     const start = performance.now();
@@ -127,7 +128,7 @@ export class TurnApplyQueue<Source> {
     if (this.scheduled !== undefined) clearImmediate(this.scheduled);
     this.scheduled = undefined;
     this.queue = [];
-    this.queuedClocks.clear();
+    this.queuedClocks?.clear();
   }
 
   /**

@@ -160,6 +160,12 @@ export function mergeAwarenessEntries(
   return [...byClient.values()];
 }
 
+/** Which connection owns which awareness client ID, both ways. */
+interface AwarenessOwnerTable {
+  readonly owners: Map<number, number>;
+  readonly byConnection: Map<number, Set<number>>;
+}
+
 /**
  * The awareness rules of one room: a connection may only set or remove its
  * own client IDs. The first client IDs a connection announces with a fresh
@@ -170,8 +176,9 @@ export function mergeAwarenessEntries(
 export class AwarenessGuard {
   private readonly resolved: ResolvedAwarenessLimits;
   private readonly reserved: ReadonlySet<number>;
-  private readonly owners = new Map<number, number>();
-  private readonly byConnection = new Map<number, Set<number>>();
+  // Made on the first claim: many rooms never see awareness, and an empty
+  // Map still holds a hash table.
+  private table: AwarenessOwnerTable | undefined;
 
   constructor(limits: AwarenessLimits = {}) {
     this.resolved = resolveLimits(limits);
@@ -179,11 +186,11 @@ export class AwarenessGuard {
   }
 
   ownerOf(clientId: number): number | undefined {
-    return this.owners.get(clientId);
+    return this.table?.owners.get(clientId);
   }
 
   clientsOf(connectionId: number): ReadonlySet<number> {
-    return this.byConnection.get(connectionId) ?? new Set();
+    return this.table?.byConnection.get(connectionId) ?? new Set();
   }
 
   /**
@@ -217,10 +224,11 @@ export class AwarenessGuard {
 
   /** Forgets the connection's client IDs and returns them, for `removeAwarenessStates`. */
   release(connectionId: number): number[] {
-    const owned = this.byConnection.get(connectionId);
-    if (owned === undefined) return [];
-    this.byConnection.delete(connectionId);
-    for (const clientId of owned) this.owners.delete(clientId);
+    const { table } = this;
+    const owned = table?.byConnection.get(connectionId);
+    if (table === undefined || owned === undefined) return [];
+    table.byConnection.delete(connectionId);
+    for (const clientId of owned) table.owners.delete(clientId);
     return [...owned];
   }
 
@@ -232,7 +240,8 @@ export class AwarenessGuard {
   ): AwarenessDropReason | null {
     const { clientId } = entry;
     if (this.reserved.has(clientId)) return 'reserved';
-    const owner = this.owners.get(clientId);
+    const { owners, byConnection } = (this.table ??= { owners: new Map(), byConnection: new Map() });
+    const owner = owners.get(clientId);
     if (owner === connectionId) return null;
     if (owner !== undefined) return 'foreign';
     if (entry.isRemoval) return 'unowned-removal';
@@ -240,18 +249,18 @@ export class AwarenessGuard {
     if (known !== undefined && entry.clock <= known) return 'stale';
     // Ownership is kept when a state is removed, so a connection cannot
     // churn through fresh IDs (each leaves an entry in Awareness.meta forever).
-    const owned = this.byConnection.get(connectionId);
+    const owned = byConnection.get(connectionId);
     if ((owned?.size ?? 0) >= this.resolved.maxClientsPerConnection) return 'over-cap';
-    this.owners.set(clientId, connectionId);
-    if (owned === undefined) this.byConnection.set(connectionId, new Set([clientId]));
+    owners.set(clientId, connectionId);
+    if (owned === undefined) byConnection.set(connectionId, new Set([clientId]));
     else owned.add(clientId);
     claimed.push(clientId);
     return null;
   }
 
   private unclaim(clientId: number, connectionId: number): void {
-    this.owners.delete(clientId);
-    this.byConnection.get(connectionId)?.delete(clientId);
+    this.table?.owners.delete(clientId);
+    this.table?.byConnection.get(connectionId)?.delete(clientId);
   }
 }
 

@@ -182,13 +182,20 @@ export interface ClientOwnershipOptions {
 
 export type ClaimResult = 'claimed' | 'already-owned' | 'owned-by-other' | 'over-cap';
 
+/** Who owns which client ID, both ways. */
+interface OwnerTable {
+  readonly owners: Map<number, Writer>;
+  readonly byConnection: Map<number, Set<number>>;
+}
+
 /**
  * The owner table of one room: client ID → the live connection that owns it.
  * Ownership lasts as long as the connection; nothing is persisted.
  */
 export class ClientOwnership implements ClientOwnershipView {
-  private readonly owners = new Map<number, Writer>();
-  private readonly byConnection = new Map<number, Set<number>>();
+  // Made on the first claim: a room whose clients only read never needs it,
+  // and an empty Map still holds a hash table.
+  private table: OwnerTable | undefined;
   private readonly maxClientsPerConnection: number;
 
   constructor(options: ClientOwnershipOptions = {}) {
@@ -200,15 +207,15 @@ export class ClientOwnership implements ClientOwnershipView {
   }
 
   get size(): number {
-    return this.owners.size;
+    return this.table?.owners.size ?? 0;
   }
 
   ownerOf(clientId: number): Writer | undefined {
-    return this.owners.get(clientId);
+    return this.table?.owners.get(clientId);
   }
 
   clientsOf(connectionId: number): ReadonlySet<number> {
-    return this.byConnection.get(connectionId) ?? new Set();
+    return this.table?.byConnection.get(connectionId) ?? new Set();
   }
 
   /**
@@ -216,14 +223,15 @@ export class ClientOwnership implements ClientOwnershipView {
    * awareness announcements). With `transfer`, takes it from another owner.
    */
   claim(clientId: number, writer: Writer, options: { readonly transfer?: boolean } = {}): ClaimResult {
-    const owner = this.owners.get(clientId);
+    const { owners, byConnection } = (this.table ??= { owners: new Map(), byConnection: new Map() });
+    const owner = owners.get(clientId);
     if (owner?.connectionId === writer.connectionId) return 'already-owned';
     if (owner !== undefined && options.transfer !== true) return 'owned-by-other';
-    const owned = this.byConnection.get(writer.connectionId);
+    const owned = byConnection.get(writer.connectionId);
     if ((owned?.size ?? 0) >= this.maxClientsPerConnection) return 'over-cap';
-    if (owner !== undefined) this.byConnection.get(owner.connectionId)?.delete(clientId);
-    this.owners.set(clientId, writer);
-    if (owned === undefined) this.byConnection.set(writer.connectionId, new Set([clientId]));
+    if (owner !== undefined) byConnection.get(owner.connectionId)?.delete(clientId);
+    owners.set(clientId, writer);
+    if (owned === undefined) byConnection.set(writer.connectionId, new Set([clientId]));
     else owned.add(clientId);
     return 'claimed';
   }
@@ -242,11 +250,12 @@ export class ClientOwnership implements ClientOwnershipView {
 
   /** Forgets every client ID the connection owned; returns them. */
   releaseConnection(connectionId: number): number[] {
-    const owned = this.byConnection.get(connectionId);
-    if (owned === undefined) return [];
-    this.byConnection.delete(connectionId);
+    const { table } = this;
+    const owned = table?.byConnection.get(connectionId);
+    if (table === undefined || owned === undefined) return [];
+    table.byConnection.delete(connectionId);
     for (const clientId of owned) {
-      if (this.owners.get(clientId)?.connectionId === connectionId) this.owners.delete(clientId);
+      if (table.owners.get(clientId)?.connectionId === connectionId) table.owners.delete(clientId);
     }
     return [...owned];
   }
