@@ -106,16 +106,12 @@ export class Room {
     (error) =>
       this.fail(new ServerError('ERR_APPLY_FAILED', CLOSE_INTERNAL_ERROR, 'integrating changes failed', { cause: error })),
   );
-  /**
-   * Saved acknowledgements ready to send, one per connection, sent together
-   * once per event-loop turn. This and `writers` are made on first use: most
-   * open rooms are idle, and an empty Map still holds a hash table.
-   */
-  private readyAcknowledgements: Map<Connection, { sequence: number; receivedAt: number[] }> | undefined;
+  /** Saved acknowledgements ready to send, one per connection, sent together once per event-loop turn. */
+  private readonly readyAcknowledgements = new Map<Connection, { sequence: number; receivedAt: number[] }>();
   private readonly roomAwareness: RoomAwareness;
   /** Who owns which Yjs client ID, against clock poisoning (docs/security.md). */
   private readonly ownership = new ClientOwnership();
-  private writers: WeakMap<Connection, Writer> | undefined;
+  private readonly writers = new WeakMap<Connection, Writer>();
   private readonly updateLimits: ResolvedUpdateLimits;
   /** Changes applied this event-loop turn, on their way to the other connections. */
   private readonly broadcast: UpdateBroadcast;
@@ -439,11 +435,10 @@ export class Room {
    * end of this event-loop turn (one socket write rather than one per update).
    */
   private queueAcknowledgement(connection: Connection, sequence: number, receivedAt: number): void {
-    const readyAcknowledgements = (this.readyAcknowledgements ??= new Map());
-    if (readyAcknowledgements.size === 0) setImmediate(this.sendAcknowledgements);
-    const ready = readyAcknowledgements.get(connection);
+    if (this.readyAcknowledgements.size === 0) setImmediate(this.sendAcknowledgements);
+    const ready = this.readyAcknowledgements.get(connection);
     if (ready === undefined) {
-      readyAcknowledgements.set(connection, { sequence, receivedAt: [receivedAt] });
+      this.readyAcknowledgements.set(connection, { sequence, receivedAt: [receivedAt] });
       return;
     }
     ready.sequence = Math.max(ready.sequence, sequence);
@@ -451,15 +446,13 @@ export class Room {
   }
 
   private readonly sendAcknowledgements = (): void => {
-    const { readyAcknowledgements } = this;
-    if (readyAcknowledgements === undefined) return;
     const now = performance.now();
-    for (const [connection, ready] of readyAcknowledgements) {
+    for (const [connection, ready] of this.readyAcknowledgements) {
       if (this.currentState !== 'ready') break;
       connection.acknowledgeSaved(ready.sequence);
       if (this.metrics !== undefined) for (const at of ready.receivedAt) this.metrics.acknowledged((now - at) / 1000);
     }
-    readyAcknowledgements.clear();
+    this.readyAcknowledgements.clear();
   };
 
   /** The room document's clock for a client, queued changes included, for the ownership check. */
@@ -467,13 +460,12 @@ export class Room {
 
   /** The connection as an ownership writer, made once per connection and subject. */
   private writerOf(connection: Connection): Writer {
-    const writers = (this.writers ??= new WeakMap());
-    const cached = writers.get(connection);
+    const cached = this.writers.get(connection);
     if (cached !== undefined && cached.principal === connection.subject) return cached;
     const writer: Writer = connection.subject === undefined
       ? { connectionId: connection.id }
       : { connectionId: connection.id, principal: connection.subject };
-    writers.set(connection, writer);
+    this.writers.set(connection, writer);
     return writer;
   }
 
