@@ -1,6 +1,7 @@
 import * as encoding from 'lib0/encoding';
 import { ByteCursor, ByteCursorError } from '@quire/protocol';
 import { measureJsonDepth } from './measure-json-depth.ts';
+import { OwnerTable } from './owner-table.ts';
 
 export type AwarenessRejectionCode =
   | 'ERR_AWARENESS_MALFORMED'
@@ -160,11 +161,8 @@ export function mergeAwarenessEntries(
   return [...byClient.values()];
 }
 
-/** Which connection owns which awareness client ID, both ways. */
-interface AwarenessOwnerTable {
-  readonly owners: Map<number, number>;
-  readonly byConnection: Map<number, Set<number>>;
-}
+// One function for every room's guard, not a closure per room.
+const sameConnectionId = (connectionId: number): number => connectionId;
 
 /**
  * The awareness rules of one room: a connection may only set or remove its
@@ -176,9 +174,8 @@ interface AwarenessOwnerTable {
 export class AwarenessGuard {
   private readonly resolved: ResolvedAwarenessLimits;
   private readonly reserved: ReadonlySet<number>;
-  // Made on the first claim: many rooms never see awareness, and an empty
-  // Map still holds a hash table.
-  private table: AwarenessOwnerTable | undefined;
+  /** Owner: the connection ID itself. */
+  private readonly table = new OwnerTable<number>(sameConnectionId);
 
   constructor(limits: AwarenessLimits = {}) {
     this.resolved = resolveLimits(limits);
@@ -186,11 +183,11 @@ export class AwarenessGuard {
   }
 
   ownerOf(clientId: number): number | undefined {
-    return this.table?.owners.get(clientId);
+    return this.table.ownerOf(clientId);
   }
 
   clientsOf(connectionId: number): ReadonlySet<number> {
-    return this.table?.byConnection.get(connectionId) ?? new Set();
+    return this.table.clientsOf(connectionId);
   }
 
   /**
@@ -214,7 +211,7 @@ export class AwarenessGuard {
       if (reason === null) entries.push(entry);
       else if (reason === 'over-cap' && this.resolved.overCap === 'reject') {
         // Undo this message's claims: it is refused whole.
-        for (const clientId of claimed) this.unclaim(clientId, connectionId);
+        for (const clientId of claimed) this.table.unassign(clientId);
         return reject('ERR_AWARENESS_TOO_MANY_CLIENTS', `connection ${connectionId} exceeds its client IDs`);
       } else dropped.push({ clientId: entry.clientId, reason });
     }
@@ -224,12 +221,7 @@ export class AwarenessGuard {
 
   /** Forgets the connection's client IDs and returns them, for `removeAwarenessStates`. */
   release(connectionId: number): number[] {
-    const { table } = this;
-    const owned = table?.byConnection.get(connectionId);
-    if (table === undefined || owned === undefined) return [];
-    table.byConnection.delete(connectionId);
-    for (const clientId of owned) table.owners.delete(clientId);
-    return [...owned];
+    return this.table.releaseConnection(connectionId);
   }
 
   private admit(
@@ -240,8 +232,7 @@ export class AwarenessGuard {
   ): AwarenessDropReason | null {
     const { clientId } = entry;
     if (this.reserved.has(clientId)) return 'reserved';
-    const { owners, byConnection } = (this.table ??= { owners: new Map(), byConnection: new Map() });
-    const owner = owners.get(clientId);
+    const owner = this.table.ownerOf(clientId);
     if (owner === connectionId) return null;
     if (owner !== undefined) return 'foreign';
     if (entry.isRemoval) return 'unowned-removal';
@@ -249,18 +240,10 @@ export class AwarenessGuard {
     if (known !== undefined && entry.clock <= known) return 'stale';
     // Ownership is kept when a state is removed, so a connection cannot
     // churn through fresh IDs (each leaves an entry in Awareness.meta forever).
-    const owned = byConnection.get(connectionId);
-    if ((owned?.size ?? 0) >= this.resolved.maxClientsPerConnection) return 'over-cap';
-    owners.set(clientId, connectionId);
-    if (owned === undefined) byConnection.set(connectionId, new Set([clientId]));
-    else owned.add(clientId);
+    if (this.table.countOf(connectionId) >= this.resolved.maxClientsPerConnection) return 'over-cap';
+    this.table.assign(clientId, connectionId);
     claimed.push(clientId);
     return null;
-  }
-
-  private unclaim(clientId: number, connectionId: number): void {
-    this.table?.owners.delete(clientId);
-    this.table?.byConnection.get(connectionId)?.delete(clientId);
   }
 }
 

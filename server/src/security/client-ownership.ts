@@ -1,3 +1,4 @@
+import { OwnerTable } from './owner-table.ts';
 import type { UpdateInspection } from './update-inspector.ts';
 
 /** Who is writing: one connection, and the authenticated subject behind it if any. */
@@ -182,20 +183,15 @@ export interface ClientOwnershipOptions {
 
 export type ClaimResult = 'claimed' | 'already-owned' | 'owned-by-other' | 'over-cap';
 
-/** Who owns which client ID, both ways. */
-interface OwnerTable {
-  readonly owners: Map<number, Writer>;
-  readonly byConnection: Map<number, Set<number>>;
-}
+// One function for every room's table, not a closure per room.
+const connectionIdOfWriter = (writer: Writer): number => writer.connectionId;
 
 /**
  * The owner table of one room: client ID → the live connection that owns it.
  * Ownership lasts as long as the connection; nothing is persisted.
  */
 export class ClientOwnership implements ClientOwnershipView {
-  // Made on the first claim: a room whose clients only read never needs it,
-  // and an empty Map still holds a hash table.
-  private table: OwnerTable | undefined;
+  private readonly table = new OwnerTable<Writer>(connectionIdOfWriter);
   private readonly maxClientsPerConnection: number;
 
   constructor(options: ClientOwnershipOptions = {}) {
@@ -207,15 +203,15 @@ export class ClientOwnership implements ClientOwnershipView {
   }
 
   get size(): number {
-    return this.table?.owners.size ?? 0;
+    return this.table.size;
   }
 
   ownerOf(clientId: number): Writer | undefined {
-    return this.table?.owners.get(clientId);
+    return this.table.ownerOf(clientId);
   }
 
   clientsOf(connectionId: number): ReadonlySet<number> {
-    return this.table?.byConnection.get(connectionId) ?? new Set();
+    return this.table.clientsOf(connectionId);
   }
 
   /**
@@ -223,16 +219,11 @@ export class ClientOwnership implements ClientOwnershipView {
    * awareness announcements). With `transfer`, takes it from another owner.
    */
   claim(clientId: number, writer: Writer, options: { readonly transfer?: boolean } = {}): ClaimResult {
-    const { owners, byConnection } = (this.table ??= { owners: new Map(), byConnection: new Map() });
-    const owner = owners.get(clientId);
+    const owner = this.table.ownerOf(clientId);
     if (owner?.connectionId === writer.connectionId) return 'already-owned';
     if (owner !== undefined && options.transfer !== true) return 'owned-by-other';
-    const owned = byConnection.get(writer.connectionId);
-    if ((owned?.size ?? 0) >= this.maxClientsPerConnection) return 'over-cap';
-    if (owner !== undefined) byConnection.get(owner.connectionId)?.delete(clientId);
-    owners.set(clientId, writer);
-    if (owned === undefined) byConnection.set(writer.connectionId, new Set([clientId]));
-    else owned.add(clientId);
+    if (this.table.countOf(writer.connectionId) >= this.maxClientsPerConnection) return 'over-cap';
+    this.table.assign(clientId, writer);
     return 'claimed';
   }
 
@@ -250,13 +241,6 @@ export class ClientOwnership implements ClientOwnershipView {
 
   /** Forgets every client ID the connection owned; returns them. */
   releaseConnection(connectionId: number): number[] {
-    const { table } = this;
-    const owned = table?.byConnection.get(connectionId);
-    if (table === undefined || owned === undefined) return [];
-    table.byConnection.delete(connectionId);
-    for (const clientId of owned) {
-      if (table.owners.get(clientId)?.connectionId === connectionId) table.owners.delete(clientId);
-    }
-    return [...owned];
+    return this.table.releaseConnection(connectionId);
   }
 }
