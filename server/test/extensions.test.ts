@@ -102,6 +102,7 @@ describe('quire.v1 extensions on a real server', () => {
       checkWritable: () => memory.checkWritable(),
       close: () => memory.close(),
       useCurrentState: (source) => memory.useCurrentState(source),
+      repair: (docName, options) => memory.repair(docName, options),
     };
     const server = await startTestServer({ store });
     const client = await openRaw(server, 'gated', [QUIRE_SUBPROTOCOL]);

@@ -1,8 +1,9 @@
 import { assertDocumentName } from './assert-document-name.ts';
 import { assertUpdate } from './assert-update.ts';
-import type { CurrentStateSource, DocumentStore, StoredDocument } from './document-store.ts';
+import type { CurrentStateSource, DocumentStore, RepairReport, StoredDocument } from './document-store.ts';
 import { createGroupCommit } from './group-commit.ts';
 import { compactLogEntries, mergeLogEntries } from './merge-log-entries.ts';
+import { salvageLogEntries } from './salvage-log-entries.ts';
 import { createSerialQueue } from './serial-queue.ts';
 import type { LogEntry, LogStats, StorageBackend } from './storage-backend.ts';
 import { StorageError, toStorageError } from './storage-error.ts';
@@ -44,8 +45,8 @@ export interface DocumentStoreOptions {
 
 /**
  * The validating facade over a backend: checks names and updates, groups appends
- * into batches, serialises writes and per-document compactions, and maps backend
- * failures to StorageError codes.
+ * into batches, serialises writes and per-document compactions and repairs, and
+ * maps backend failures to StorageError codes.
  */
 export function createDocumentStore(backend: StorageBackend, options: DocumentStoreOptions = {}): DocumentStore {
   const compactAfterEntries = readThreshold(options, 'compactAfterEntries', DEFAULT_COMPACT_AFTER_ENTRIES);
@@ -58,11 +59,13 @@ export function createDocumentStore(backend: StorageBackend, options: DocumentSt
   // Size of each document's last merged state: the byte threshold counts growth
   // beyond it. Unknown after a restart, which costs at most one early compaction.
   const mergedBytes = new Map<string, number>();
-  const compactionTails = new Map<string, Promise<void>>();
+  // Compactions and repairs of one document run one after another.
+  const maintenanceTails = new Map<string, Promise<void>>();
   const automaticWaiting = new Set<string>();
-  // The running compaction of a document, flagged by any delete that overlaps it:
-  // writing its merged state afterwards would bring the deleted content back.
-  const runningCompactions = new Map<string, { overlapsDelete: boolean }>();
+  // The running compaction or repair of a document, flagged by any delete that
+  // overlaps it: writing its merged state afterwards would bring the deleted
+  // content back.
+  const runningRewrites = new Map<string, { overlapsDelete: boolean }>();
 
   // The last unwritten append of each document, so that a load sees every
   // append issued before it (read your writes): a document unloaded while its
@@ -132,24 +135,31 @@ export function createDocumentStore(backend: StorageBackend, options: DocumentSt
   }
 
   function enqueueCompaction(docName: string, automatic: boolean, onStart?: () => void): Promise<void> {
-    const previous = compactionTails.get(docName) ?? Promise.resolve();
     // A compaction already queued still runs when close() begins: close waits for
     // it, so a closed store never holds more entries than the threshold allows.
-    const run = previous.then(async () => {
+    return enqueueMaintenance(docName, async () => {
       onStart?.();
       await compactNow(docName, automatic);
     });
-    const tail = run.catch(() => undefined);
-    compactionTails.set(docName, tail);
+  }
+
+  function enqueueMaintenance<T>(docName: string, body: () => Promise<T>): Promise<T> {
+    const previous = maintenanceTails.get(docName) ?? Promise.resolve();
+    const run = previous.then(body);
+    const tail = run.then(
+      () => undefined,
+      () => undefined,
+    );
+    maintenanceTails.set(docName, tail);
     void tail.then(() => {
-      if (compactionTails.get(docName) === tail) compactionTails.delete(docName);
+      if (maintenanceTails.get(docName) === tail) maintenanceTails.delete(docName);
     });
     return run;
   }
 
   async function compactNow(docName: string, automatic: boolean): Promise<void> {
     const running = { overlapsDelete: false };
-    runningCompactions.set(docName, running);
+    runningRewrites.set(docName, running);
     try {
       const entries = await readLog(docName);
       const [only] = entries;
@@ -182,8 +192,51 @@ export function createDocumentStore(backend: StorageBackend, options: DocumentSt
         bytesAfter: merged.byteLength,
       });
     } finally {
-      runningCompactions.delete(docName);
+      runningRewrites.delete(docName);
     }
+  }
+
+  async function repairNow(docName: string, dryRun: boolean): Promise<RepairReport | null> {
+    const running = { overlapsDelete: false };
+    runningRewrites.set(docName, running);
+    try {
+      const entries = await readLog(docName);
+      if (entries.length === 0) return null;
+      const salvaged = salvageLogEntries(entries);
+      const healthy = salvaged.dropped.length === 0 && salvaged.droppedPendingBytes === 0;
+      let written = false;
+      if (!healthy && !dryRun) {
+        written = await writes.run(async () => {
+          if (running.overlapsDelete) return false;
+          try {
+            await backend.replaceEntries(docName, entries, salvaged.update);
+          } catch (error) {
+            throw toStorageError(error, 'ERR_STORAGE_WRITE_FAILED', `Failed to repair "${docName}"`, docName);
+          }
+          return true;
+        });
+        if (written) mergedBytes.set(docName, salvaged.update.byteLength);
+      }
+      return {
+        docName,
+        entriesRead: entries.length,
+        droppedEntries: salvaged.dropped,
+        droppedPendingBytes: salvaged.droppedPendingBytes,
+        mergedBytes: salvaged.update.byteLength,
+        written,
+      };
+    } finally {
+      runningRewrites.delete(docName);
+    }
+  }
+
+  /** Writes the document's unwritten appends first, so what follows reads every append issued before it. */
+  async function settleAppends(docName: string): Promise<void> {
+    const unwritten = unwrittenAppends.get(docName);
+    if (unwritten === undefined) return;
+    groupCommit.flush();
+    // A failed append is its caller's error; what follows reads what is there.
+    await unwritten.catch(() => undefined);
   }
 
   function notifyCompacted(info: CompactionInfo): void {
@@ -195,7 +248,7 @@ export function createDocumentStore(backend: StorageBackend, options: DocumentSt
   }
 
   function markDeleted(docName: string): void {
-    const running = runningCompactions.get(docName);
+    const running = runningRewrites.get(docName);
     if (running !== undefined) running.overlapsDelete = true;
   }
 
@@ -211,12 +264,7 @@ export function createDocumentStore(backend: StorageBackend, options: DocumentSt
     load(docName) {
       return operation(async (): Promise<StoredDocument | null> => {
         assertDocumentName(docName);
-        const unwritten = unwrittenAppends.get(docName);
-        if (unwritten !== undefined) {
-          groupCommit.flush();
-          // A failed append is its caller's error; the load reads what is there.
-          await unwritten.catch(() => undefined);
-        }
+        await settleAppends(docName);
         const entries = await readLog(docName);
         if (entries.length === 0) return null;
         const update = decode(docName, () => mergeLogEntries(entries));
@@ -252,6 +300,14 @@ export function createDocumentStore(backend: StorageBackend, options: DocumentSt
       return operation(async () => {
         assertDocumentName(docName);
         await enqueueCompaction(docName, false);
+      });
+    },
+
+    repair(docName, options = {}) {
+      return operation(async () => {
+        assertDocumentName(docName);
+        await settleAppends(docName);
+        return enqueueMaintenance(docName, () => repairNow(docName, options.dryRun === true));
       });
     },
 

@@ -1,3 +1,5 @@
+import type { DroppedEntry } from './salvage-log-entries.ts';
+
 /** What a store holds for one document. */
 export interface StoredDocument {
   /** All stored updates merged into one Yjs update (V1 encoding). */
@@ -6,6 +8,21 @@ export interface StoredDocument {
   readonly entryCount: number;
   /** Total bytes of those entries. */
   readonly storedBytes: number;
+}
+
+/** What `repair` found in a document's log, and what it did. */
+export interface RepairReport {
+  readonly docName: string;
+  /** Entries the log held when the repair read it. */
+  readonly entriesRead: number;
+  /** Entries Yjs could not decode or integrate, left out whole. */
+  readonly droppedEntries: readonly DroppedEntry[];
+  /** Bytes of content that built on dropped entries, left out too (see SalvagedLog). */
+  readonly droppedPendingBytes: number;
+  /** Size of the rebuilt document: what replaced the log, or would have on a dry run. */
+  readonly mergedBytes: number;
+  /** Whether the log was replaced; false on a dry run and for a healthy log. */
+  readonly written: boolean;
 }
 
 export interface DocumentInfo {
@@ -32,6 +49,15 @@ export interface DocumentStore {
   append(docName: string, update: Uint8Array): Promise<void>;
   compact(docName: string): Promise<void>;
   list(): Promise<DocumentInfo[]>;
+  /**
+   * Rebuilds a document whose log holds entries that cannot be decoded (the
+   * case where `load` rejects with ERR_STORAGE_CORRUPT): every entry that
+   * integrates is kept, in log order, and the log is replaced by their merged
+   * state, atomically. What was left out is reported, never silently
+   * dropped. A healthy log is left as it is. With `dryRun`, nothing is
+   * written. Resolves with null for a document that has no entries.
+   */
+  repair(docName: string, options?: { readonly dryRun?: boolean }): Promise<RepairReport | null>;
   delete(docName: string): Promise<void>;
   /**
    * Resolves once a small probe record, outside every document, was written and

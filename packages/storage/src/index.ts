@@ -1,4 +1,5 @@
-export type { CurrentStateSource, DocumentStore, DocumentInfo, StoredDocument } from './document-store.ts';
+export type { CurrentStateSource, DocumentStore, DocumentInfo, RepairReport, StoredDocument } from './document-store.ts';
+export type { DroppedEntry } from './salvage-log-entries.ts';
 export { StorageError, isStorageError } from './storage-error.ts';
 export type { StorageErrorCode, StorageErrorOptions } from './storage-error.ts';
 export type { StorageBackend, LogEntry, NewLogEntry, LogStats } from './storage-backend.ts';

@@ -1,4 +1,5 @@
 import { afterEach, describe, expect, it } from 'vitest';
+import * as Y from 'yjs';
 import type { DocumentStoreOptions } from './create-document-store.ts';
 import type { DocumentStore } from './document-store.ts';
 import { StorageError } from './storage-error.ts';
@@ -219,6 +220,7 @@ export function runDocumentStoreSuite({ name, createStore }: DocumentStoreSuiteO
         await expect(store.append(unchecked, update), String(docName)).rejects.toThrow(TypeError);
         await expect(store.compact(unchecked), String(docName)).rejects.toThrow(TypeError);
         await expect(store.delete(unchecked), String(docName)).rejects.toThrow(TypeError);
+        await expect(store.repair(unchecked), String(docName)).rejects.toThrow(TypeError);
       }
       expect(await store.list()).toEqual([]);
     });
@@ -293,6 +295,69 @@ export function runDocumentStoreSuite({ name, createStore }: DocumentStoreSuiteO
       }
       expect((await loadContent(store, 'healthy')).text).toBe('fine');
       expect((await store.list()).map((info) => info.name).sort()).toEqual(['broken', 'healthy', 'lone']);
+    });
+
+    it('repairs a corrupt log: keeps every entry that integrates, reports the one it left out, loads again', async () => {
+      const { store, injectRawEntry } = await open();
+      const editor = createSuiteEditor();
+      const garbage = new Uint8Array([0xff, 0xfe, 0x01, 0x02]);
+      await store.append('broken', editor.type('kept before '));
+      await injectRawEntry('broken', garbage);
+      await store.append('broken', editor.type('kept after'));
+      await store.append('healthy', createSuiteEditor().type('fine'));
+
+      const dryRun = await store.repair('broken', { dryRun: true });
+      expect(dryRun).toMatchObject({ docName: 'broken', entriesRead: 3, droppedPendingBytes: 0, written: false });
+      expect(dryRun?.droppedEntries.map((entry) => entry.bytes)).toEqual([garbage.byteLength]);
+      await expect(store.load('broken')).rejects.toMatchObject({ code: 'ERR_STORAGE_CORRUPT' });
+
+      const report = await store.repair('broken');
+      expect(report).toMatchObject({ entriesRead: 3, droppedPendingBytes: 0, written: true });
+      expect(report?.droppedEntries).toHaveLength(1);
+      expect(await loadContent(store, 'broken')).toEqual(contentOf(editor));
+      expect((await loadContent(store, 'healthy')).text).toBe('fine');
+      // Now healthy, so left as it is; an unknown document has nothing to repair.
+      expect(await store.repair('broken')).toMatchObject({ entriesRead: 1, droppedEntries: [], written: false });
+      expect(await store.repair('healthy')).toMatchObject({ entriesRead: 1, droppedEntries: [], written: false });
+      expect(await store.repair('never-written')).toBeNull();
+    });
+
+    it('repair leaves out content that builds on a dropped entry; a client that still holds both restores them', async () => {
+      const { store, injectRawEntry } = await open();
+      const editor = createSuiteEditor();
+      const first = editor.type('first ');
+      const second = editor.type('second');
+      await injectRawEntry('gap', first.slice(0, first.byteLength - 3));
+      await store.append('gap', second);
+
+      const report = await store.repair('gap');
+      expect(report?.droppedEntries).toHaveLength(1);
+      expect(report?.droppedPendingBytes).toBeGreaterThan(0);
+      expect(report?.written).toBe(true);
+      const repaired = await store.load('gap');
+      expect(repaired).not.toBeNull();
+      // Nothing pending is stored: a document holding it could never settle.
+      expect(readContent(repaired!.update)).toMatchObject({ text: '' });
+      expect(Y.decodeUpdate(repaired!.update).structs).toHaveLength(0);
+
+      await store.append('gap', first);
+      await store.append('gap', second);
+      expect((await loadContent(store, 'gap')).text).toBe('first second');
+    });
+
+    it('repair with nothing left to keep stores an empty document, and says so', async () => {
+      const { store, injectRawEntry } = await open();
+      await injectRawEntry('lone', new Uint8Array([0xff, 0xff, 0xff]));
+      const report = await store.repair('lone');
+      expect(report).toMatchObject({ entriesRead: 1, written: true });
+      expect(report?.droppedEntries).toHaveLength(1);
+      expect(await loadContent(store, 'lone')).toMatchObject({ text: '', map: {} });
+    });
+
+    it('repair runs only while the store is open', async () => {
+      const fixture = await open();
+      await fixture.store.close();
+      await expect(fixture.store.repair('doc')).rejects.toMatchObject({ code: 'ERR_STORAGE_NOT_OPEN' });
     });
 
     it('loads the same content when a merged state is stored twice', async () => {

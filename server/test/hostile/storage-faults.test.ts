@@ -49,6 +49,7 @@ function faulty(store: DocumentStore): FaultyStore {
     },
     close: () => store.close(),
     useCurrentState: (source) => store.useCurrentState(source),
+    repair: (docName, options) => store.repair(docName, options),
   };
   return wrapper;
 }
