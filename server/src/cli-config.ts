@@ -93,12 +93,15 @@ const positive =
 
 const defaults = SYNC_SERVER_DEFAULTS;
 
+/** Where LevelDB lives unless --data-dir or QUIRE_DATA_DIR says otherwise. */
+export const DEFAULT_DATA_DIR = './data';
+
 // One row per setting: flag, environment variable, default and help text all
 // come from here, so the usage text cannot drift from what is parsed.
 const SETTINGS = [
   { key: 'host', flag: 'host', env: 'HOST', fallback: defaults.host, parse: text, help: 'interface to listen on (0.0.0.0 to expose)' },
   { key: 'port', flag: 'port', env: 'PORT', fallback: defaults.port, parse: wholeNumber(65535), help: 'port to listen on' },
-  { key: 'dataDir', flag: 'data-dir', env: 'QUIRE_DATA_DIR', fallback: './data', parse: text, help: 'LevelDB data directory' },
+  { key: 'dataDir', flag: 'data-dir', env: 'QUIRE_DATA_DIR', fallback: DEFAULT_DATA_DIR, parse: text, help: 'LevelDB data directory' },
   { key: 'logLevel', flag: 'log-level', env: 'LOG_LEVEL', fallback: 'info', parse: logLevel, help: LOG_LEVELS.join('|') },
   { key: 'pathPrefix', flag: 'path-prefix', env: 'QUIRE_PATH_PREFIX', fallback: defaults.pathPrefix, parse: text, help: 'URL prefix before document names' },
   { key: 'maxMessageBytes', flag: 'max-message-bytes', env: 'QUIRE_MAX_MESSAGE_BYTES', fallback: defaults.maxMessageBytes, parse: wholeNumber(), help: 'largest WebSocket message (close 1009 above)' },

@@ -1,15 +1,19 @@
 #!/usr/bin/env node
 import { CLI_USAGE, CliConfigError, readCliConfig } from './cli-config.ts';
 import { startServer } from './main.ts';
+import { isStorageCommand, runStorageCommand, STORAGE_COMMAND_USAGE } from './storage-command.ts';
 
 // The CLI is the one place allowed to write to the terminal directly: usage
 // and start-up failures happen before (or instead of) a logger.
+const args = process.argv.slice(2);
+const [command, ...commandArgs] = args;
 try {
-  const config = readCliConfig(process.argv.slice(2), process.env);
-  if (config === 'help') {
-    process.stdout.write(CLI_USAGE);
+  if (isStorageCommand(command)) {
+    process.exitCode = await runStorageCommand(command, commandArgs, process.env, process);
   } else {
-    await startServer(config);
+    const config = readCliConfig(args, process.env);
+    if (config === 'help') process.stdout.write(`${CLI_USAGE}\n${STORAGE_COMMAND_USAGE}`);
+    else await startServer(config);
   }
 } catch (error) {
   const message = error instanceof Error ? error.message : String(error);

@@ -3,7 +3,7 @@ import { once } from 'node:events';
 import { afterAll, afterEach, beforeAll, describe, expect, it, vi } from 'vitest';
 import * as Y from 'yjs';
 import { CLOSE_GOING_AWAY, CLOSE_INTERNAL_ERROR, encodeSyncUpdate } from '@quire/protocol';
-import { createLevelStore, openLevelBackend } from '@quire/storage-level';
+import { openLevelBackend } from '@quire/storage-level';
 import { killServerProcesses, removeTempDirs, SERVER_CLI } from '@quire/test-utils';
 import { RawClient } from '../helpers/raw-client.ts';
 import { writeAll } from '../security/helpers/tokens.ts';
@@ -22,6 +22,18 @@ import {
 // fails on demand and run in-process (storage-faults.test.ts).
 
 let harness: Harness;
+
+/** Runs the server's CLI to completion, as an operator would. */
+async function runCli(args: readonly string[]): Promise<{ code: number | null; stdout: string; stderr: string }> {
+  const child = spawn(process.execPath, [SERVER_CLI, ...args], { stdio: ['ignore', 'pipe', 'pipe'] });
+  let stdout = '';
+  let stderr = '';
+  child.stdout.setEncoding('utf8').on('data', (chunk: string) => (stdout += chunk));
+  child.stderr.setEncoding('utf8').on('data', (chunk: string) => (stderr += chunk));
+  const [code] = (await once(child, 'exit')) as [number | null];
+  return { code, stdout, stderr };
+}
+
 const stored: Record<string, string> = { witness: 'stored before the faults' };
 
 beforeAll(async () => {
@@ -35,11 +47,18 @@ afterAll(async () => {
 });
 
 describe('storage faults (rows 33, 35, 36, 39, 41)', () => {
-  it('row 33: a corrupt record makes that document unavailable (1011), never rewritten; others are fine', async () => {
-    await writeStored(harness.url, 'row-33', 'before the corruption');
+  it('row 33: a corrupt record makes that document unavailable (1011), never rewritten; others are fine; the repair command restores what can be read', async () => {
+    const author = new Y.Doc();
+    const writer = await openRaw(harness.url, 'row-33', { extensions: true });
+    writer.send(encodeSyncUpdate(textUpdate('before the corruption', author)));
+    expect((await writer.next('saved')).count).toBe(1);
+    writer.close();
+    await writer.closed;
     expect(await harness.server.stop('SIGTERM')).toBe(0);
+    // A damaged entry, then a sound one that builds on what came before it.
     const backend = await openLevelBackend({ path: harness.dataDir });
     await backend.appendEntries([{ docName: 'row-33', update: new Uint8Array([0xff, 0xfe, 0x01, 0x02]) }]);
+    await backend.appendEntries([{ docName: 'row-33', update: textUpdate(' and after it', author) }]);
     await backend.close();
     await harness.relaunch();
 
@@ -54,15 +73,36 @@ describe('storage faults (rows 33, 35, 36, 39, 41)', () => {
     await vi.waitFor(() =>
       expect(harness.server.logs.some((line) => line.level >= 50 && line['docName'] === 'row-33')).toBe(true),
     );
+    // The storage commands refuse a directory the server holds, and leave the server alone.
+    const locked = await runCli(['repair', 'row-33', '--data-dir', harness.dataDir]);
+    expect(locked.code).toBe(1);
+    expect(locked.stderr).toMatch(/stop the server first/);
     await assertServedAndIntact(harness, stored);
 
     // Still corrupt on disk: nothing was written over it.
     expect(await harness.server.stop('SIGTERM')).toBe(0);
-    const store = await createLevelStore({ path: harness.dataDir });
-    await expect(store.load('row-33')).rejects.toMatchObject({ code: 'ERR_STORAGE_CORRUPT' });
-    await store.delete('row-33');
-    await store.close();
+    const checked = await runCli(['check', '--data-dir', harness.dataDir]);
+    expect(checked.code).toBe(2);
+    expect(checked.stdout).toMatch(/^UNREADABLE row-33: /m);
+    expect(checked.stdout).toMatch(/^ok +witness /m);
+
+    const dryRun = await runCli(['repair', 'row-33', '--data-dir', harness.dataDir, '--dry-run']);
+    expect(dryRun.code).toBe(0);
+    expect(dryRun.stdout).toMatch(/left out entry \d+ \(4 bytes\)/);
+    expect(dryRun.stdout).toMatch(/dry run: nothing written/);
+    expect((await runCli(['check', '--data-dir', harness.dataDir])).code).toBe(2);
+
+    const repaired = await runCli(['repair', 'row-33', '--data-dir', harness.dataDir]);
+    expect(repaired.code).toBe(0);
+    expect(repaired.stdout).toMatch(/left out entry \d+ \(4 bytes\)/);
+    expect(repaired.stdout).toMatch(/log replaced by the rebuilt document/);
+    expect((await runCli(['check', '--data-dir', harness.dataDir])).code).toBe(0);
+
     await harness.relaunch();
+    expect(await readText(harness.url, 'row-33')).toBe('before the corruption and after it');
+    await writeStored(harness.url, 'row-33', ' written again');
+    expect(await readText(harness.url, 'row-33')).toContain(' written again');
+    await assertServedAndIntact(harness, stored);
   });
 
   it('row 35: a second process on the same data directory exits non-zero with a clear log line; the first is unaffected', async () => {

@@ -1,0 +1,145 @@
+import { existsSync } from 'node:fs';
+import { resolve } from 'node:path';
+import { parseArgs } from 'node:util';
+import { isStorageError, type DocumentStore, type RepairReport } from '@quire/storage';
+import { createLevelStore } from '@quire/storage-level';
+import { DEFAULT_DATA_DIR } from './cli-config.ts';
+
+export type StorageCommand = 'check' | 'repair';
+
+export function isStorageCommand(word: string | undefined): word is StorageCommand {
+  return word === 'check' || word === 'repair';
+}
+
+export const STORAGE_COMMAND_USAGE = `Storage commands (run them with the server stopped: one process per data directory):
+  quire-server check [--data-dir DIR]
+      loads every stored document and lists those that cannot be read
+      (exit 2 when there is one)
+  quire-server repair <document> [--data-dir DIR] [--dry-run]
+      rebuilds the document from the entries of its log that can be read
+      and reports every entry and byte it leaves out; --dry-run only reports
+`;
+
+/** Where the command writes: the CLI passes process.stdout and process.stderr. */
+export interface CommandOutput {
+  write(text: string): unknown;
+}
+
+export interface CommandStreams {
+  readonly stdout: CommandOutput;
+  readonly stderr: CommandOutput;
+}
+
+/** Exit statuses: 0 done, 1 usage or storage error, 2 `check` found documents that cannot be read. */
+export async function runStorageCommand(
+  command: StorageCommand,
+  argv: readonly string[],
+  env: NodeJS.ProcessEnv,
+  { stdout: out, stderr: err }: CommandStreams,
+): Promise<number> {
+  let values: { 'data-dir'?: string; 'dry-run'?: boolean };
+  let positionals: string[];
+  try {
+    ({ values, positionals } = parseArgs({
+      args: [...argv],
+      options: { 'data-dir': { type: 'string' }, 'dry-run': { type: 'boolean' } },
+      strict: true,
+      allowPositionals: true,
+    }));
+  } catch (error) {
+    return usageError(err, error instanceof Error ? error.message : String(error));
+  }
+  const expected = command === 'repair' ? 1 : 0;
+  if (positionals.length !== expected) {
+    return usageError(err, command === 'repair' ? 'repair takes one document name' : 'check takes no arguments');
+  }
+  if (command === 'check' && values['dry-run'] === true) return usageError(err, 'check writes nothing; --dry-run is for repair');
+  const dataDir = resolve(values['data-dir'] ?? (env['QUIRE_DATA_DIR'] || DEFAULT_DATA_DIR));
+  // Opening LevelDB would create an empty store where none was meant.
+  if (!existsSync(dataDir)) {
+    err.write(`quire-server: no data directory at ${dataDir}\n`);
+    return 1;
+  }
+  let store: DocumentStore;
+  try {
+    store = await createLevelStore({ path: dataDir });
+  } catch (error) {
+    const hint = isStorageError(error) && error.code === 'ERR_STORAGE_LOCKED' ? ' (stop the server first)' : '';
+    err.write(`quire-server: cannot open storage: ${messageOf(error)}${hint}\n`);
+    return 1;
+  }
+  try {
+    if (command === 'check') return await check(store, out);
+    return await repair(store, positionals[0]!, values['dry-run'] === true, { stdout: out, stderr: err });
+  } catch (error) {
+    err.write(`quire-server: ${messageOf(error)}\n`);
+    return 1;
+  } finally {
+    await store.close();
+  }
+}
+
+async function check(store: DocumentStore, out: CommandOutput): Promise<number> {
+  const documents = await store.list();
+  let unreadable = 0;
+  for (const { name } of documents) {
+    try {
+      const stored = await store.load(name);
+      out.write(`ok        ${name} (${count(stored?.entryCount ?? 0, 'entry', 'entries')}, ${count(stored?.storedBytes ?? 0, 'byte', 'bytes')})\n`);
+    } catch (error) {
+      unreadable += 1;
+      out.write(`UNREADABLE ${name}: ${messageOf(error)}${causeOf(error)}\n`);
+    }
+  }
+  out.write(`checked ${count(documents.length, 'document', 'documents')}: ${unreadable} cannot be read\n`);
+  if (unreadable > 0) out.write('quire-server repair <document> rebuilds one from what can be read (--dry-run first)\n');
+  return unreadable > 0 ? 2 : 0;
+}
+
+async function repair(store: DocumentStore, docName: string, dryRun: boolean, io: CommandStreams): Promise<number> {
+  const report = await store.repair(docName, { dryRun });
+  if (report === null) {
+    io.stderr.write(`quire-server: document "${docName}" has no stored entries\n`);
+    return 1;
+  }
+  io.stdout.write(describeRepair(report, dryRun));
+  return 0;
+}
+
+/** The repair report as the operator reads it. */
+export function describeRepair(report: RepairReport, dryRun: boolean): string {
+  const lines = [`document "${report.docName}": ${count(report.entriesRead, 'log entry', 'log entries')} read`];
+  for (const entry of report.droppedEntries) {
+    lines.push(`  left out entry ${entry.id} (${entry.bytes} bytes): ${entry.reason}`);
+  }
+  if (report.droppedPendingBytes > 0) {
+    lines.push(`  left out ${report.droppedPendingBytes} bytes of content that builds on left-out entries`);
+  }
+  const healthy = report.droppedEntries.length === 0 && report.droppedPendingBytes === 0;
+  if (healthy) lines.push('  nothing to repair: every entry can be read');
+  else if (dryRun) lines.push(`  dry run: nothing written; the rebuilt document would hold ${report.mergedBytes} bytes`);
+  else if (report.written) lines.push(`  log replaced by the rebuilt document (${report.mergedBytes} bytes)`);
+  else lines.push('  not written: the document was deleted while the repair ran');
+  if (!healthy) {
+    lines.push('  clients that still hold what was left out send it again when they next connect');
+  }
+  return `${lines.join('\n')}\n`;
+}
+
+function count(value: number, one: string, many: string): string {
+  return `${value} ${value === 1 ? one : many}`;
+}
+
+function usageError(out: CommandOutput, message: string): number {
+  out.write(`quire-server: ${message}\n\n${STORAGE_COMMAND_USAGE}`);
+  return 1;
+}
+
+function messageOf(error: unknown): string {
+  return error instanceof Error ? error.message : String(error);
+}
+
+function causeOf(error: unknown): string {
+  const cause = error instanceof Error ? error.cause : undefined;
+  return cause instanceof Error ? ` (${cause.message})` : '';
+}

@@ -1,0 +1,85 @@
+import { join } from 'node:path';
+import { afterAll, describe, expect, it } from 'vitest';
+import * as Y from 'yjs';
+import { createLevelStore } from '@quire/storage-level';
+import { createTempDir, removeTempDirs } from '@quire/test-utils';
+import { runStorageCommand, type StorageCommand } from '../src/storage-command.ts';
+
+// The check and repair commands in-process: arguments, exit statuses and
+// what they print. The corrupt-document path against the real CLI and a
+// real server is row 33 in hostile/storage.test.ts.
+
+afterAll(() => removeTempDirs());
+
+async function run(command: StorageCommand, args: readonly string[], env: NodeJS.ProcessEnv = {}) {
+  let stdout = '';
+  let stderr = '';
+  const code = await runStorageCommand(command, args, env, {
+    stdout: { write: (text: string) => (stdout += text) },
+    stderr: { write: (text: string) => (stderr += text) },
+  });
+  return { code, stdout, stderr };
+}
+
+async function directoryWith(docName: string, text: string): Promise<string> {
+  const dataDir = await createTempDir();
+  const store = await createLevelStore({ path: dataDir });
+  const doc = new Y.Doc();
+  doc.getText('text').insert(0, text);
+  await store.append(docName, Y.encodeStateAsUpdate(doc));
+  await store.close();
+  return dataDir;
+}
+
+describe('storage commands', () => {
+  it('refuse wrong arguments with the usage text', async () => {
+    for (const [command, args, problem] of [
+      ['repair', [], /repair takes one document name/],
+      ['repair', ['a', 'b'], /repair takes one document name/],
+      ['check', ['extra'], /check takes no arguments/],
+      ['check', ['--dry-run'], /--dry-run is for repair/],
+      ['check', ['--verbose'], /Unknown option '--verbose'/],
+    ] as const) {
+      const result = await run(command, args);
+      expect(result.code).toBe(1);
+      expect(result.stderr).toMatch(problem);
+      expect(result.stderr).toContain('quire-server repair <document>');
+    }
+  });
+
+  it('never create a data directory that is not there', async () => {
+    const missing = join(await createTempDir(), 'nothing-here');
+    const result = await run('check', ['--data-dir', missing]);
+    expect(result.code).toBe(1);
+    expect(result.stderr).toContain(`no data directory at ${missing}`);
+    expect((await run('check', [], { QUIRE_DATA_DIR: missing })).stderr).toContain(missing);
+  });
+
+  it('check lists healthy documents and exits 0; repair leaves a healthy document as it is', async () => {
+    const dataDir = await directoryWith('notes/today', 'hello');
+    const checked = await run('check', [], { QUIRE_DATA_DIR: dataDir });
+    expect(checked).toMatchObject({ code: 0, stderr: '' });
+    expect(checked.stdout).toMatch(/^ok +notes\/today \(1 entry, \d+ bytes\)$/m);
+    expect(checked.stdout).toContain('checked 1 document: 0 cannot be read');
+
+    const repaired = await run('repair', ['notes/today', '--data-dir', dataDir]);
+    expect(repaired.code).toBe(0);
+    expect(repaired.stdout).toContain('nothing to repair: every entry can be read');
+    const store = await createLevelStore({ path: dataDir });
+    const stored = await store.load('notes/today');
+    await store.close();
+    const doc = new Y.Doc();
+    Y.applyUpdate(doc, stored!.update);
+    expect(doc.getText('text').toString()).toBe('hello');
+  });
+
+  it('repair of a document that has no entries says so and exits 1', async () => {
+    const dataDir = await directoryWith('present', 'x');
+    const result = await run('repair', ['absent', '--data-dir', dataDir]);
+    expect(result.code).toBe(1);
+    expect(result.stderr).toContain('document "absent" has no stored entries');
+    const invalid = await run('repair', ['../escape', '--data-dir', dataDir]);
+    expect(invalid.code).toBe(1);
+    expect(invalid.stderr).toMatch(/Invalid document name/);
+  });
+});
