@@ -1,5 +1,5 @@
 import { resolve } from 'node:path';
-import { isStorageError } from '@quire/storage';
+import { isStorageError, type DocumentStore } from '@quire/storage';
 import { createLevelStore } from '@quire/storage-level';
 import type { CliConfig } from './cli-config.ts';
 import { createLogger } from './logger.ts';
@@ -9,6 +9,11 @@ import { jwtOptionsFromSettings, parseOriginList } from './security/jwt-settings
 import { resolveStaticDir } from './static-dir-setting.ts';
 import { createSyncServer, type SyncServer } from './sync-server.ts';
 import { warmUp } from './warm-up.ts';
+
+/** The data directory's store, as the check and repair commands open it (no server, no hooks). */
+export function openStoreAt(dataDir: string): Promise<DocumentStore> {
+  return createLevelStore({ path: dataDir });
+}
 
 /**
  * The composition root: the only module that knows which storage backend

@@ -2,7 +2,6 @@ import { existsSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { parseArgs } from 'node:util';
 import { isStorageError, type DocumentStore, type RepairReport } from '@quire/storage';
-import { createLevelStore } from '@quire/storage-level';
 import { DEFAULT_DATA_DIR } from './cli-config.ts';
 
 export type StorageCommand = 'check' | 'repair';
@@ -30,12 +29,16 @@ export interface CommandStreams {
   readonly stderr: CommandOutput;
 }
 
+/** Opens the store of a data directory; the composition root decides which backend. */
+export type OpenStore = (dataDir: string) => Promise<DocumentStore>;
+
 /** Exit statuses: 0 done, 1 usage or storage error, 2 `check` found documents that cannot be read. */
 export async function runStorageCommand(
   command: StorageCommand,
   argv: readonly string[],
   env: NodeJS.ProcessEnv,
   { stdout: out, stderr: err }: CommandStreams,
+  openStore: OpenStore,
 ): Promise<number> {
   let values: { 'data-dir'?: string; 'dry-run'?: boolean };
   let positionals: string[];
@@ -55,14 +58,14 @@ export async function runStorageCommand(
   }
   if (command === 'check' && values['dry-run'] === true) return usageError(err, 'check writes nothing; --dry-run is for repair');
   const dataDir = resolve(values['data-dir'] ?? (env['QUIRE_DATA_DIR'] || DEFAULT_DATA_DIR));
-  // Opening LevelDB would create an empty store where none was meant.
+  // Opening the store would create an empty one where none was meant.
   if (!existsSync(dataDir)) {
     err.write(`quire-server: no data directory at ${dataDir}\n`);
     return 1;
   }
   let store: DocumentStore;
   try {
-    store = await createLevelStore({ path: dataDir });
+    store = await openStore(dataDir);
   } catch (error) {
     const hint = isStorageError(error) && error.code === 'ERR_STORAGE_LOCKED' ? ' (stop the server first)' : '';
     err.write(`quire-server: cannot open storage: ${messageOf(error)}${hint}\n`);

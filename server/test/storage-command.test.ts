@@ -3,6 +3,7 @@ import { afterAll, describe, expect, it } from 'vitest';
 import * as Y from 'yjs';
 import { createLevelStore } from '@quire/storage-level';
 import { createTempDir, removeTempDirs } from '@quire/test-utils';
+import { openStoreAt } from '../src/main.ts';
 import { runStorageCommand, type StorageCommand } from '../src/storage-command.ts';
 
 // The check and repair commands in-process: arguments, exit statuses and
@@ -17,7 +18,7 @@ async function run(command: StorageCommand, args: readonly string[], env: NodeJS
   const code = await runStorageCommand(command, args, env, {
     stdout: { write: (text: string) => (stdout += text) },
     stderr: { write: (text: string) => (stderr += text) },
-  });
+  }, openStoreAt);
   return { code, stdout, stderr };
 }
 
