@@ -1,6 +1,6 @@
 #!/usr/bin/env node
 import { CLI_USAGE, CliConfigError, readCliConfig } from './cli-config.ts';
-import { openStoreAt, startServer } from './main.ts';
+import { dataDirectoryStorage, startServer } from './main.ts';
 import { isStorageCommand, runStorageCommand, STORAGE_COMMAND_USAGE } from './storage-command.ts';
 
 // The CLI is the one place allowed to write to the terminal directly: usage
@@ -9,7 +9,7 @@ const args = process.argv.slice(2);
 const [command, ...commandArgs] = args;
 try {
   if (isStorageCommand(command)) {
-    process.exitCode = await runStorageCommand(command, commandArgs, process.env, process, openStoreAt);
+    process.exitCode = await runStorageCommand(command, commandArgs, process.env, process, dataDirectoryStorage);
   } else {
     const config = readCliConfig(args, process.env);
     if (config === 'help') process.stdout.write(`${CLI_USAGE}\n${STORAGE_COMMAND_USAGE}`);

@@ -1,19 +1,21 @@
 import { resolve } from 'node:path';
-import { isStorageError, type DocumentStore } from '@quire/storage';
-import { createLevelStore } from '@quire/storage-level';
+import { isStorageError } from '@quire/storage';
+import { createLevelStore, repairLevelDirectory } from '@quire/storage-level';
 import type { CliConfig } from './cli-config.ts';
 import { createLogger } from './logger.ts';
 import { createServerMetrics } from './metrics/server-metrics.ts';
 import { createJwtAuthorizer } from './security/jwt-authorizer.ts';
 import { jwtOptionsFromSettings, parseOriginList } from './security/jwt-settings.ts';
 import { resolveStaticDir } from './static-dir-setting.ts';
+import type { StorageAccess } from './storage-command.ts';
 import { createSyncServer, type SyncServer } from './sync-server.ts';
 import { warmUp } from './warm-up.ts';
 
-/** The data directory's store, as the check and repair commands open it (no server, no hooks). */
-export function openStoreAt(dataDir: string): Promise<DocumentStore> {
-  return createLevelStore({ path: dataDir });
-}
+/** The data directory's storage, as the check and repair commands use it (no server, no hooks). */
+export const dataDirectoryStorage: StorageAccess = {
+  open: (dataDir) => createLevelStore({ path: dataDir }),
+  repairDirectory: (dataDir) => repairLevelDirectory(dataDir),
+};
 
 /**
  * The composition root: the only module that knows which storage backend
@@ -40,7 +42,8 @@ export async function startServer(config: CliConfig): Promise<SyncServer> {
     // A second server on the same directory lands here (ERR_STORAGE_LOCKED):
     // say so plainly and let the CLI exit non-zero.
     const code = isStorageError(error) ? error.code : undefined;
-    logger.fatal({ dataDir, code, err: error }, `cannot open storage: ${error instanceof Error ? error.message : String(error)}`);
+    const hint = code === 'ERR_STORAGE_CORRUPT' ? ` (quire-server repair-storage --data-dir ${dataDir} repairs it)` : '';
+    logger.fatal({ dataDir, code, err: error }, `cannot open storage: ${error instanceof Error ? error.message : String(error)}${hint}`);
     throw error;
   }
   logger.info({ dataDir }, 'storage opened');

@@ -4,10 +4,10 @@ import { parseArgs } from 'node:util';
 import { isStorageError, type DocumentStore, type RepairReport } from '@quire/storage';
 import { DEFAULT_DATA_DIR } from './cli-config.ts';
 
-export type StorageCommand = 'check' | 'repair';
+export type StorageCommand = 'check' | 'repair' | 'repair-storage';
 
 export function isStorageCommand(word: string | undefined): word is StorageCommand {
-  return word === 'check' || word === 'repair';
+  return word === 'check' || word === 'repair' || word === 'repair-storage';
 }
 
 export const STORAGE_COMMAND_USAGE = `Storage commands (run them with the server stopped: one process per data directory):
@@ -17,6 +17,9 @@ export const STORAGE_COMMAND_USAGE = `Storage commands (run them with the server
   quire-server repair <document> [--data-dir DIR] [--dry-run]
       rebuilds the document from the entries of its log that can be read
       and reports every entry and byte it leaves out; --dry-run only reports
+  quire-server repair-storage [--data-dir DIR]
+      when the data directory itself cannot be opened: runs LevelDB's own
+      repair (keeps every record it can read), then checks every document
 `;
 
 /** Where the command writes: the CLI passes process.stdout and process.stderr. */
@@ -29,8 +32,12 @@ export interface CommandStreams {
   readonly stderr: CommandOutput;
 }
 
-/** Opens the store of a data directory; the composition root decides which backend. */
-export type OpenStore = (dataDir: string) => Promise<DocumentStore>;
+/** The data directory's storage; the composition root decides which backend. */
+export interface StorageAccess {
+  open(dataDir: string): Promise<DocumentStore>;
+  /** Repairs the directory beneath the store (for LevelDB, its manifest and tables). */
+  repairDirectory(dataDir: string): Promise<void>;
+}
 
 /** Exit statuses: 0 done, 1 usage or storage error, 2 `check` found documents that cannot be read. */
 export async function runStorageCommand(
@@ -38,7 +45,7 @@ export async function runStorageCommand(
   argv: readonly string[],
   env: NodeJS.ProcessEnv,
   { stdout: out, stderr: err }: CommandStreams,
-  openStore: OpenStore,
+  storage: StorageAccess,
 ): Promise<number> {
   let values: { 'data-dir'?: string; 'dry-run'?: boolean };
   let positionals: string[];
@@ -54,25 +61,33 @@ export async function runStorageCommand(
   }
   const expected = command === 'repair' ? 1 : 0;
   if (positionals.length !== expected) {
-    return usageError(err, command === 'repair' ? 'repair takes one document name' : 'check takes no arguments');
+    return usageError(err, command === 'repair' ? 'repair takes one document name' : `${command} takes no arguments`);
   }
-  if (command === 'check' && values['dry-run'] === true) return usageError(err, 'check writes nothing; --dry-run is for repair');
+  if (command !== 'repair' && values['dry-run'] === true) return usageError(err, '--dry-run is for repair');
   const dataDir = resolve(values['data-dir'] ?? (env['QUIRE_DATA_DIR'] || DEFAULT_DATA_DIR));
   // Opening the store would create an empty one where none was meant.
   if (!existsSync(dataDir)) {
     err.write(`quire-server: no data directory at ${dataDir}\n`);
     return 1;
   }
+  if (command === 'repair-storage') {
+    try {
+      await storage.repairDirectory(dataDir);
+    } catch (error) {
+      err.write(`quire-server: ${messageOf(error)}${hintFor(error)}${causeOf(error)}\n`);
+      return 1;
+    }
+    out.write(`repaired the storage in ${dataDir}; checking every document:\n`);
+  }
   let store: DocumentStore;
   try {
-    store = await openStore(dataDir);
+    store = await storage.open(dataDir);
   } catch (error) {
-    const hint = isStorageError(error) && error.code === 'ERR_STORAGE_LOCKED' ? ' (stop the server first)' : '';
-    err.write(`quire-server: cannot open storage: ${messageOf(error)}${hint}\n`);
+    err.write(`quire-server: cannot open storage: ${messageOf(error)}${hintFor(error)}\n`);
     return 1;
   }
   try {
-    if (command === 'check') return await check(store, out);
+    if (command !== 'repair') return await check(store, out);
     return await repair(store, positionals[0]!, values['dry-run'] === true, { stdout: out, stderr: err });
   } catch (error) {
     err.write(`quire-server: ${messageOf(error)}\n`);
@@ -127,6 +142,13 @@ export function describeRepair(report: RepairReport, dryRun: boolean): string {
     lines.push('  clients that still hold what was left out send it again when they next connect');
   }
   return `${lines.join('\n')}\n`;
+}
+
+function hintFor(error: unknown): string {
+  if (!isStorageError(error)) return '';
+  if (error.code === 'ERR_STORAGE_LOCKED') return ' (stop the server first)';
+  if (error.code === 'ERR_STORAGE_CORRUPT') return ' (quire-server repair-storage repairs the directory)';
+  return '';
 }
 
 function count(value: number, one: string, many: string): string {

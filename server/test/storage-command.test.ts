@@ -3,10 +3,10 @@ import { afterAll, describe, expect, it } from 'vitest';
 import * as Y from 'yjs';
 import { createLevelStore } from '@quire/storage-level';
 import { createTempDir, removeTempDirs } from '@quire/test-utils';
-import { openStoreAt } from '../src/main.ts';
+import { dataDirectoryStorage } from '../src/main.ts';
 import { runStorageCommand, type StorageCommand } from '../src/storage-command.ts';
 
-// The check and repair commands in-process: arguments, exit statuses and
+// The check, repair and repair-storage commands in-process: arguments, exit statuses and
 // what they print. The corrupt-document path against the real CLI and a
 // real server is row 33 in hostile/storage.test.ts.
 
@@ -18,7 +18,7 @@ async function run(command: StorageCommand, args: readonly string[], env: NodeJS
   const code = await runStorageCommand(command, args, env, {
     stdout: { write: (text: string) => (stdout += text) },
     stderr: { write: (text: string) => (stderr += text) },
-  }, openStoreAt);
+  }, dataDirectoryStorage);
   return { code, stdout, stderr };
 }
 
@@ -39,6 +39,8 @@ describe('storage commands', () => {
       ['repair', ['a', 'b'], /repair takes one document name/],
       ['check', ['extra'], /check takes no arguments/],
       ['check', ['--dry-run'], /--dry-run is for repair/],
+      ['repair-storage', ['extra'], /repair-storage takes no arguments/],
+      ['repair-storage', ['--dry-run'], /--dry-run is for repair/],
       ['check', ['--verbose'], /Unknown option '--verbose'/],
     ] as const) {
       const result = await run(command, args);
@@ -54,6 +56,7 @@ describe('storage commands', () => {
     expect(result.code).toBe(1);
     expect(result.stderr).toContain(`no data directory at ${missing}`);
     expect((await run('check', [], { QUIRE_DATA_DIR: missing })).stderr).toContain(missing);
+    expect((await run('repair-storage', ['--data-dir', missing])).stderr).toContain(`no data directory at ${missing}`);
   });
 
   it('check lists healthy documents and exits 0; repair leaves a healthy document as it is', async () => {

@@ -14,6 +14,7 @@ import {
   METADATA_RANGE,
   PROBE_KEY,
 } from './level-keys.ts';
+import { assertOpenable, inspectLevelDirectory } from './level-directory.ts';
 import { openFailure } from './open-failure.ts';
 
 export interface LevelBackendOptions {
@@ -48,9 +49,13 @@ export async function openLevelBackend(options: LevelBackendOptions): Promise<St
   const { path, syncWrites = true, onBatchWritten } = options;
   if (typeof path !== 'string' || path.length === 0) throw new TypeError('path must be a non-empty string');
   if (typeof syncWrites !== 'boolean') throw new TypeError('syncWrites must be a boolean');
+  const directory = await inspectLevelDirectory(path);
+  assertOpenable(path, directory);
   const db: Database = new Level(path, { keyEncoding: 'view', valueEncoding: 'view' });
   try {
-    await db.open();
+    // Only an empty place may become a new database: should CURRENT vanish
+    // after the check above, LevelDB fails instead of starting afresh.
+    await db.open({ createIfMissing: !directory.hasDataFiles });
   } catch (error) {
     throw openFailure(path, error);
   }

@@ -1,4 +1,6 @@
 import { spawn } from 'node:child_process';
+import { readdir, rm } from 'node:fs/promises';
+import { join } from 'node:path';
 import { once } from 'node:events';
 import { afterAll, afterEach, beforeAll, describe, expect, it, vi } from 'vitest';
 import * as Y from 'yjs';
@@ -103,6 +105,42 @@ describe('storage faults (rows 33, 35, 36, 39, 41)', () => {
     await writeStored(harness.url, 'row-33', ' written again');
     expect(await readText(harness.url, 'row-33')).toContain(' written again');
     await assertServedAndIntact(harness, stored);
+  });
+
+  it('a data directory that lost its CURRENT file stops the server at start-up instead of being emptied; repair-storage brings it back', async () => {
+    await writeStored(harness.url, 'lost-current', 'kept through the repair');
+    const expected = { ...stored, 'lost-current': 'kept through the repair' };
+    // A restart moves LevelDB's log into tables, the files an empty start would delete.
+    await harness.restart();
+    expect(await harness.server.stop('SIGTERM')).toBe(0);
+    await rm(join(harness.dataDir, 'CURRENT'));
+    const tablesBefore = (await readdir(harness.dataDir)).filter((name) => name.endsWith('.ldb'));
+    expect(tablesBefore.length).toBeGreaterThan(0);
+
+    const refused = spawn(process.execPath, [SERVER_CLI, '--host', '127.0.0.1', '--port', '0', '--data-dir', harness.dataDir], {
+      stdio: ['ignore', 'pipe', 'ignore'],
+    });
+    let stdout = '';
+    refused.stdout.setEncoding('utf8').on('data', (chunk: string) => (stdout += chunk));
+    const [exitCode] = (await once(refused, 'exit')) as [number | null];
+    expect(exitCode).toBe(1);
+    const fatal = stdout
+      .split('\n')
+      .filter((line) => line.startsWith('{'))
+      .map((line) => JSON.parse(line) as { level: number; msg: string; code?: string })
+      .find((line) => line.level === 60);
+    expect(fatal?.code).toBe('ERR_STORAGE_CORRUPT');
+    expect(fatal?.msg).toMatch(/no CURRENT file.*repair-storage/);
+    expect((await readdir(harness.dataDir)).filter((name) => name.endsWith('.ldb'))).toEqual(tablesBefore);
+
+    const repaired = await runCli(['repair-storage', '--data-dir', harness.dataDir]);
+    expect(repaired.code).toBe(0);
+    expect(repaired.stdout).toContain('repaired the storage');
+    expect(repaired.stdout).toMatch(/^ok +lost-current /m);
+    expect(repaired.stdout).toMatch(/: 0 cannot be read$/m);
+
+    await harness.relaunch();
+    await assertServedAndIntact(harness, expected);
   });
 
   it('row 35: a second process on the same data directory exits non-zero with a clear log line; the first is unaffected', async () => {
