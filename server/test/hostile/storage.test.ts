@@ -36,6 +36,15 @@ async function runCli(args: readonly string[]): Promise<{ code: number | null; s
   return { code, stdout, stderr };
 }
 
+/** The server's fatal log line, from its JSON log on stdout. */
+function fatalLine(stdout: string): { level: number; msg: string; code?: string } | undefined {
+  return stdout
+    .split('\n')
+    .filter((line) => line.startsWith('{'))
+    .map((line) => JSON.parse(line) as { level: number; msg: string; code?: string })
+    .find((line) => line.level === 60);
+}
+
 const stored: Record<string, string> = { witness: 'stored before the faults' };
 
 beforeAll(async () => {
@@ -117,18 +126,9 @@ describe('storage faults (rows 33, 35, 36, 39, 41)', () => {
     const tablesBefore = (await readdir(harness.dataDir)).filter((name) => name.endsWith('.ldb'));
     expect(tablesBefore.length).toBeGreaterThan(0);
 
-    const refused = spawn(process.execPath, [SERVER_CLI, '--host', '127.0.0.1', '--port', '0', '--data-dir', harness.dataDir], {
-      stdio: ['ignore', 'pipe', 'ignore'],
-    });
-    let stdout = '';
-    refused.stdout.setEncoding('utf8').on('data', (chunk: string) => (stdout += chunk));
-    const [exitCode] = (await once(refused, 'exit')) as [number | null];
-    expect(exitCode).toBe(1);
-    const fatal = stdout
-      .split('\n')
-      .filter((line) => line.startsWith('{'))
-      .map((line) => JSON.parse(line) as { level: number; msg: string; code?: string })
-      .find((line) => line.level === 60);
+    const refused = await runCli(['--host', '127.0.0.1', '--port', '0', '--data-dir', harness.dataDir]);
+    expect(refused.code).toBe(1);
+    const fatal = fatalLine(refused.stdout);
     expect(fatal?.code).toBe('ERR_STORAGE_CORRUPT');
     expect(fatal?.msg).toMatch(/no CURRENT file.*repair-storage/);
     expect((await readdir(harness.dataDir)).filter((name) => name.endsWith('.ldb'))).toEqual(tablesBefore);
@@ -144,25 +144,12 @@ describe('storage faults (rows 33, 35, 36, 39, 41)', () => {
   });
 
   it('row 35: a second process on the same data directory exits non-zero with a clear log line; the first is unaffected', async () => {
-    const second = spawn(
-      process.execPath,
-      [SERVER_CLI, '--host', '127.0.0.1', '--port', '0', '--data-dir', harness.dataDir],
-      { stdio: ['ignore', 'pipe', 'pipe'] },
-    );
-    let stdout = '';
-    let stderr = '';
-    second.stdout.setEncoding('utf8').on('data', (chunk: string) => (stdout += chunk));
-    second.stderr.setEncoding('utf8').on('data', (chunk: string) => (stderr += chunk));
-    const [exitCode] = (await once(second, 'exit')) as [number | null];
-    expect(exitCode).toBe(1);
-    const fatal = stdout
-      .split('\n')
-      .filter((line) => line.startsWith('{'))
-      .map((line) => JSON.parse(line) as { level: number; msg: string; code?: string })
-      .find((line) => line.level === 60);
+    const second = await runCli(['--host', '127.0.0.1', '--port', '0', '--data-dir', harness.dataDir]);
+    expect(second.code).toBe(1);
+    const fatal = fatalLine(second.stdout);
     expect(fatal?.code).toBe('ERR_STORAGE_LOCKED');
     expect(fatal?.msg).toMatch(/cannot open storage: .*locked/);
-    expect(stderr).toMatch(/locked/);
+    expect(second.stderr).toMatch(/locked/);
     await assertServedAndIntact(harness, stored);
   });
 
