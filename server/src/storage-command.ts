@@ -1,13 +1,18 @@
 import { existsSync } from 'node:fs';
+import { readFile, writeFile } from 'node:fs/promises';
 import { resolve } from 'node:path';
 import { parseArgs } from 'node:util';
 import { isStorageError, type DocumentStore, type RepairReport } from '@quire/storage';
 import { DEFAULT_DATA_DIR } from './cli-config.ts';
+import { exportDocument, importDocument } from './document-transfer.ts';
 
-export type StorageCommand = 'check' | 'repair' | 'repair-storage';
+/** Each command, with the number of document names it takes. */
+const COMMANDS = { check: 0, repair: 1, 'repair-storage': 0, export: 1, import: 1 } as const;
+
+export type StorageCommand = keyof typeof COMMANDS;
 
 export function isStorageCommand(word: string | undefined): word is StorageCommand {
-  return word === 'check' || word === 'repair' || word === 'repair-storage';
+  return word !== undefined && Object.hasOwn(COMMANDS, word);
 }
 
 export const STORAGE_COMMAND_USAGE = `Storage commands (run them with the server stopped: one process per data directory):
@@ -20,6 +25,11 @@ export const STORAGE_COMMAND_USAGE = `Storage commands (run them with the server
   quire-server repair-storage [--data-dir DIR]
       when the data directory itself cannot be opened: runs LevelDB's own
       repair (keeps every record it can read), then checks every document
+  quire-server export <document> --file FILE [--data-dir DIR]
+      writes the document to FILE as one Yjs update (never overwrites FILE)
+  quire-server import <document> --file FILE [--data-dir DIR]
+      merges the Yjs update in FILE into the document (a new one if absent);
+      refused unless it decodes and builds only on content the document holds
 `;
 
 /** Where the command writes: the CLI passes process.stdout and process.stderr. */
@@ -47,23 +57,26 @@ export async function runStorageCommand(
   { stdout: out, stderr: err }: CommandStreams,
   storage: StorageAccess,
 ): Promise<number> {
-  let values: { 'data-dir'?: string; 'dry-run'?: boolean };
+  let values: { 'data-dir'?: string; 'dry-run'?: boolean; file?: string };
   let positionals: string[];
   try {
     ({ values, positionals } = parseArgs({
       args: [...argv],
-      options: { 'data-dir': { type: 'string' }, 'dry-run': { type: 'boolean' } },
+      options: { 'data-dir': { type: 'string' }, 'dry-run': { type: 'boolean' }, file: { type: 'string' } },
       strict: true,
       allowPositionals: true,
     }));
   } catch (error) {
     return usageError(err, error instanceof Error ? error.message : String(error));
   }
-  const expected = command === 'repair' ? 1 : 0;
-  if (positionals.length !== expected) {
-    return usageError(err, command === 'repair' ? 'repair takes one document name' : `${command} takes no arguments`);
+  if (positionals.length !== COMMANDS[command]) {
+    return usageError(err, COMMANDS[command] === 1 ? `${command} takes one document name` : `${command} takes no arguments`);
   }
   if (command !== 'repair' && values['dry-run'] === true) return usageError(err, '--dry-run is for repair');
+  const transfers = command === 'export' || command === 'import';
+  const file = values.file;
+  if (transfers && file === undefined) return usageError(err, `${command} needs --file`);
+  if (!transfers && file !== undefined) return usageError(err, '--file is for export and import');
   const dataDir = resolve(values['data-dir'] ?? (env['QUIRE_DATA_DIR'] || DEFAULT_DATA_DIR));
   // Opening the store would create an empty one where none was meant.
   if (!existsSync(dataDir)) {
@@ -86,9 +99,26 @@ export async function runStorageCommand(
     err.write(`quire-server: cannot open storage: ${messageOf(error)}${hintFor(error)}\n`);
     return 1;
   }
+  const [docName] = positionals;
   try {
-    if (command !== 'repair') return await check(store, out);
-    return await repair(store, positionals[0]!, values['dry-run'] === true, { stdout: out, stderr: err });
+    switch (command) {
+      case 'repair':
+        return await repair(store, docName!, values['dry-run'] === true, { stdout: out, stderr: err });
+      case 'export': {
+        const update = await exportDocument(store, docName!);
+        await writeFile(file!, update, { flag: 'wx' });
+        out.write(`exported document "${docName}" (${count(update.byteLength, 'byte', 'bytes')}) to ${file}\n`);
+        return 0;
+      }
+      case 'import': {
+        const update = await readFile(file!);
+        const merged = await importDocument(store, docName!, new Uint8Array(update));
+        out.write(`imported ${count(update.byteLength, 'byte', 'bytes')} from ${file} into document "${docName}", which now holds ${count(merged, 'byte', 'bytes')}\n`);
+        return 0;
+      }
+      default:
+        return await check(store, out);
+    }
   } catch (error) {
     err.write(`quire-server: ${messageOf(error)}\n`);
     return 1;

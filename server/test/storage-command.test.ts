@@ -1,3 +1,4 @@
+import { readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import * as Y from 'yjs';
@@ -32,6 +33,20 @@ async function directoryWith(docName: string, text: string): Promise<string> {
   return dataDir;
 }
 
+/** The document's text and log size as stored, read with the directory closed again. */
+async function storedText(dataDir: string, docName: string): Promise<{ text: string; entries: number } | null> {
+  const store = await createLevelStore({ path: dataDir });
+  try {
+    const stored = await store.load(docName);
+    if (stored === null) return null;
+    const doc = new Y.Doc();
+    Y.applyUpdate(doc, stored.update);
+    return { text: doc.getText('text').toString(), entries: stored.entryCount };
+  } finally {
+    await store.close();
+  }
+}
+
 describe('storage commands', () => {
   it('refuse wrong arguments with the usage text', async () => {
     for (const [command, args, problem] of [
@@ -41,6 +56,10 @@ describe('storage commands', () => {
       ['check', ['--dry-run'], /--dry-run is for repair/],
       ['repair-storage', ['extra'], /repair-storage takes no arguments/],
       ['repair-storage', ['--dry-run'], /--dry-run is for repair/],
+      ['export', ['doc'], /export needs --file/],
+      ['import', ['doc'], /import needs --file/],
+      ['export', ['--file', 'x'], /export takes one document name/],
+      ['check', ['--file', 'x'], /--file is for export and import/],
       ['check', ['--verbose'], /Unknown option '--verbose'/],
     ] as const) {
       const result = await run(command, args);
@@ -85,5 +104,59 @@ describe('storage commands', () => {
     const invalid = await run('repair', ['../escape', '--data-dir', dataDir]);
     expect(invalid.code).toBe(1);
     expect(invalid.stderr).toMatch(/Invalid document name/);
+  });
+
+  it('export writes a document to a file, never over one; import merges it into another document', async () => {
+    const dataDir = await directoryWith('source', 'from the source');
+    const file = join(await createTempDir(), 'source.yjs');
+    const exported = await run('export', ['source', '--file', file, '--data-dir', dataDir]);
+    expect(exported).toMatchObject({ code: 0, stderr: '' });
+    expect(exported.stdout).toMatch(/^exported document "source" \(\d+ bytes\) to /);
+    const bytes = await readFile(file);
+
+    const again = await run('export', ['source', '--file', file, '--data-dir', dataDir]);
+    expect(again.code).toBe(1);
+    expect(again.stderr).toMatch(/EEXIST/);
+    expect(await readFile(file)).toEqual(bytes);
+
+    // Into a new document, then into one that has content of its own: the CRDT merges both.
+    expect((await run('import', ['copy', '--file', file, '--data-dir', dataDir])).code).toBe(0);
+    expect(await storedText(dataDir, 'copy')).toEqual({ text: 'from the source', entries: 1 });
+    const target = await directoryWith('target', 'own text ');
+    const imported = await run('import', ['target', '--file', file, '--data-dir', target]);
+    expect(imported.code).toBe(0);
+    expect(imported.stdout).toMatch(/^imported \d+ bytes from .* into document "target", which now holds \d+ bytes$/m);
+    const merged = await storedText(target, 'target');
+    expect(merged?.entries).toBe(2);
+    expect(merged?.text).toContain('own text ');
+    expect(merged?.text).toContain('from the source');
+  });
+
+  it('import refuses what is not a Yjs update, or builds on content the document lacks, and writes nothing', async () => {
+    const dataDir = await directoryWith('kept', 'unchanged');
+    const folder = await createTempDir();
+    const garbage = join(folder, 'garbage.bin');
+    await writeFile(garbage, Uint8Array.of(0xff, 0xfe, 0x01));
+    const refused = await run('import', ['kept', '--file', garbage, '--data-dir', dataDir]);
+    expect(refused.code).toBe(1);
+    expect(refused.stderr).toMatch(/not a Yjs update/);
+
+    // The second of two edits, without the first.
+    const author = new Y.Doc();
+    author.getText('text').insert(0, 'first ');
+    const afterFirst = Y.encodeStateVector(author);
+    author.getText('text').insert(6, 'second');
+    const dangling = join(folder, 'dangling.yjs');
+    await writeFile(dangling, Y.encodeStateAsUpdate(author, afterFirst));
+    const gap = await run('import', ['kept', '--file', dangling, '--data-dir', dataDir]);
+    expect(gap.code).toBe(1);
+    expect(gap.stderr).toMatch(/builds on content document "kept" does not hold/);
+
+    expect(await storedText(dataDir, 'kept')).toEqual({ text: 'unchanged', entries: 1 });
+    expect((await run('import', ['new-one', '--file', garbage, '--data-dir', dataDir])).code).toBe(1);
+    expect(await storedText(dataDir, 'new-one')).toBeNull();
+    expect((await run('export', ['absent', '--file', join(folder, 'absent.yjs'), '--data-dir', dataDir])).stderr).toMatch(
+      /document "absent" has no stored entries/,
+    );
   });
 });
