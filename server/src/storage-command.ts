@@ -49,14 +49,16 @@ export interface StorageAccess {
   repairDirectory(dataDir: string): Promise<void>;
 }
 
-/** Exit statuses: 0 done, 1 usage or storage error, 2 `check` found documents that cannot be read. */
-export async function runStorageCommand(
-  command: StorageCommand,
-  argv: readonly string[],
-  env: NodeJS.ProcessEnv,
-  { stdout: out, stderr: err }: CommandStreams,
-  storage: StorageAccess,
-): Promise<number> {
+interface CommandLine {
+  readonly dataDir: string;
+  /** The document name, for the commands that take one. */
+  readonly docName: string | undefined;
+  readonly dryRun: boolean;
+  readonly file: string | undefined;
+}
+
+/** The command's arguments, or what is wrong with them. */
+function readCommandLine(command: StorageCommand, argv: readonly string[], env: NodeJS.ProcessEnv): CommandLine | string {
   let values: { 'data-dir'?: string; 'dry-run'?: boolean; file?: string };
   let positionals: string[];
   try {
@@ -67,63 +69,85 @@ export async function runStorageCommand(
       allowPositionals: true,
     }));
   } catch (error) {
-    return usageError(err, error instanceof Error ? error.message : String(error));
+    return messageOf(error);
   }
   if (positionals.length !== COMMANDS[command]) {
-    return usageError(err, COMMANDS[command] === 1 ? `${command} takes one document name` : `${command} takes no arguments`);
+    return COMMANDS[command] === 1 ? `${command} takes one document name` : `${command} takes no arguments`;
   }
-  if (command !== 'repair' && values['dry-run'] === true) return usageError(err, '--dry-run is for repair');
+  const dryRun = values['dry-run'] === true;
+  if (command !== 'repair' && dryRun) return '--dry-run is for repair';
   const transfers = command === 'export' || command === 'import';
-  const file = values.file;
-  if (transfers && file === undefined) return usageError(err, `${command} needs --file`);
-  if (!transfers && file !== undefined) return usageError(err, '--file is for export and import');
+  const { file } = values;
+  if (transfers && file === undefined) return `${command} needs --file`;
+  if (!transfers && file !== undefined) return '--file is for export and import';
   const dataDir = resolve(values['data-dir'] ?? (env['QUIRE_DATA_DIR'] || DEFAULT_DATA_DIR));
+  return { dataDir, docName: positionals[0], dryRun, file };
+}
+
+/** Exit statuses: 0 done, 1 usage or storage error, 2 `check` found documents that cannot be read. */
+export async function runStorageCommand(
+  command: StorageCommand,
+  argv: readonly string[],
+  env: NodeJS.ProcessEnv,
+  io: CommandStreams,
+  storage: StorageAccess,
+): Promise<number> {
+  const line = readCommandLine(command, argv, env);
+  if (typeof line === 'string') return usageError(io.stderr, line);
+  const { dataDir } = line;
   // Opening the store would create an empty one where none was meant.
   if (!existsSync(dataDir)) {
-    err.write(`quire-server: no data directory at ${dataDir}\n`);
+    io.stderr.write(`quire-server: no data directory at ${dataDir}\n`);
     return 1;
   }
   if (command === 'repair-storage') {
     try {
       await storage.repairDirectory(dataDir);
     } catch (error) {
-      err.write(`quire-server: ${messageOf(error)}${hintFor(error)}${causeOf(error)}\n`);
+      io.stderr.write(`quire-server: ${messageOf(error)}${hintFor(error)}${causeOf(error)}\n`);
       return 1;
     }
-    out.write(`repaired the storage in ${dataDir}; checking every document:\n`);
+    io.stdout.write(`repaired the storage in ${dataDir}; checking every document:\n`);
   }
   let store: DocumentStore;
   try {
     store = await storage.open(dataDir);
   } catch (error) {
-    err.write(`quire-server: cannot open storage: ${messageOf(error)}${hintFor(error)}\n`);
+    io.stderr.write(`quire-server: cannot open storage: ${messageOf(error)}${hintFor(error)}\n`);
     return 1;
   }
-  const [docName] = positionals;
   try {
-    switch (command) {
-      case 'repair':
-        return await repair(store, docName!, values['dry-run'] === true, { stdout: out, stderr: err });
-      case 'export': {
-        const update = await exportDocument(store, docName!);
-        await writeFile(file!, update, { flag: 'wx' });
-        out.write(`exported document "${docName}" (${count(update.byteLength, 'byte', 'bytes')}) to ${file}\n`);
-        return 0;
-      }
-      case 'import': {
-        const update = await readFile(file!);
-        const merged = await importDocument(store, docName!, new Uint8Array(update));
-        out.write(`imported ${count(update.byteLength, 'byte', 'bytes')} from ${file} into document "${docName}", which now holds ${count(merged, 'byte', 'bytes')}\n`);
-        return 0;
-      }
-      default:
-        return await check(store, out);
-    }
+    return await runOnStore(command, line, store, io);
   } catch (error) {
-    err.write(`quire-server: ${messageOf(error)}\n`);
+    io.stderr.write(`quire-server: ${messageOf(error)}\n`);
     return 1;
   } finally {
     await store.close();
+  }
+}
+
+async function runOnStore(command: StorageCommand, line: CommandLine, store: DocumentStore, io: CommandStreams): Promise<number> {
+  const { docName, file } = line;
+  switch (command) {
+    case 'repair':
+      return repair(store, docName!, line.dryRun, io);
+    case 'export': {
+      const update = await exportDocument(store, docName!);
+      await writeFile(file!, update, { flag: 'wx' });
+      io.stdout.write(`exported document "${docName}" (${count(update.byteLength, 'byte', 'bytes')}) to ${file}\n`);
+      return 0;
+    }
+    case 'import': {
+      const update = new Uint8Array(await readFile(file!));
+      const merged = await importDocument(store, docName!, update);
+      io.stdout.write(
+        `imported ${count(update.byteLength, 'byte', 'bytes')} from ${file} into document "${docName}", ` +
+          `which now holds ${count(merged, 'byte', 'bytes')}\n`,
+      );
+      return 0;
+    }
+    default:
+      return check(store, io.stdout);
   }
 }
 
