@@ -17,8 +17,8 @@ export function isStorageCommand(word: string | undefined): word is StorageComma
 
 export const STORAGE_COMMAND_USAGE = `Storage commands (run them with the server stopped: one process per data directory):
   quire-server check [--data-dir DIR]
-      loads every stored document and lists those that cannot be read
-      (exit 2 when there is one)
+      rebuilds every stored document in memory and lists those that cannot
+      be read whole (exit 2 when there is one)
   quire-server repair <document> [--data-dir DIR] [--dry-run]
       rebuilds the document from the entries of its log that can be read
       and reports every entry and byte it leaves out; --dry-run only reports
@@ -154,18 +154,40 @@ async function runOnStore(command: StorageCommand, line: CommandLine, store: Doc
 async function check(store: DocumentStore, out: CommandOutput): Promise<number> {
   const documents = await store.list();
   let unreadable = 0;
-  for (const { name } of documents) {
+  for (const { name, storedBytes } of documents) {
+    // What a repair would find, without its write: every entry decoded and
+    // integrated, so content that builds on a missing entry shows too.
+    let problems: string[];
+    let entries = 0;
     try {
-      const stored = await store.load(name);
-      out.write(`ok        ${name} (${count(stored?.entryCount ?? 0, 'entry', 'entries')}, ${count(stored?.storedBytes ?? 0, 'byte', 'bytes')})\n`);
+      const report = await store.repair(name, { dryRun: true });
+      entries = report?.entriesRead ?? 0;
+      problems = report === null ? [] : problemsOf(report);
     } catch (error) {
+      problems = [`${messageOf(error)}${causeOf(error)}`];
+    }
+    if (problems.length === 0) {
+      out.write(`ok        ${name} (${count(entries, 'entry', 'entries')}, ${count(storedBytes, 'byte', 'bytes')})\n`);
+    } else {
       unreadable += 1;
-      out.write(`UNREADABLE ${name}: ${messageOf(error)}${causeOf(error)}\n`);
+      out.write(`UNREADABLE ${name}: ${problems.join('; ')}\n`);
     }
   }
   out.write(`checked ${count(documents.length, 'document', 'documents')}: ${unreadable} cannot be read\n`);
   if (unreadable > 0) out.write('quire-server repair <document> rebuilds one from what can be read (--dry-run first)\n');
   return unreadable > 0 ? 2 : 0;
+}
+
+function problemsOf(report: RepairReport): string[] {
+  const problems: string[] = [];
+  const [first] = report.droppedEntries;
+  if (first !== undefined) {
+    problems.push(`${report.droppedEntries.length} of ${count(report.entriesRead, 'log entry', 'log entries')} cannot be read (${first.reason})`);
+  }
+  if (report.droppedPendingBytes > 0) {
+    problems.push(`${count(report.droppedPendingBytes, 'byte', 'bytes')} build on content the document lacks`);
+  }
+  return problems;
 }
 
 async function repair(store: DocumentStore, docName: string, dryRun: boolean, io: CommandStreams): Promise<number> {
@@ -185,7 +207,7 @@ export function describeRepair(report: RepairReport, dryRun: boolean): string {
     lines.push(`  left out entry ${entry.id} (${entry.bytes} bytes): ${entry.reason}`);
   }
   if (report.droppedPendingBytes > 0) {
-    lines.push(`  left out ${report.droppedPendingBytes} bytes of content that builds on left-out entries`);
+    lines.push(`  left out ${report.droppedPendingBytes} bytes of content that builds on content the document lacks`);
   }
   const healthy = report.droppedEntries.length === 0 && report.droppedPendingBytes === 0;
   if (healthy) lines.push('  nothing to repair: every entry can be read');

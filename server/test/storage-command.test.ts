@@ -2,7 +2,7 @@ import { readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import * as Y from 'yjs';
-import { createLevelStore } from '@quire/storage-level';
+import { createLevelStore, openLevelBackend } from '@quire/storage-level';
 import { createTempDir, removeTempDirs } from '@quire/test-utils';
 import { dataDirectoryStorage } from '../src/main.ts';
 import { runStorageCommand, type StorageCommand } from '../src/storage-command.ts';
@@ -158,5 +158,25 @@ describe('storage commands', () => {
     expect((await run('export', ['absent', '--file', join(folder, 'absent.yjs'), '--data-dir', dataDir])).stderr).toMatch(
       /document "absent" has no stored entries/,
     );
+  });
+
+  it('check also finds content that builds on a missing entry, which repair then leaves out', async () => {
+    const dataDir = await createTempDir();
+    const author = new Y.Doc();
+    author.getText('text').insert(0, 'first ');
+    const afterFirst = Y.encodeStateVector(author);
+    author.getText('text').insert(6, 'second');
+    // Written past the store's checks, as a damaged directory would hold it.
+    const backend = await openLevelBackend({ path: dataDir });
+    await backend.appendEntries([{ docName: 'gap', update: Y.encodeStateAsUpdate(author, afterFirst) }]);
+    await backend.close();
+
+    const checked = await run('check', ['--data-dir', dataDir]);
+    expect(checked.code).toBe(2);
+    expect(checked.stdout).toMatch(/^UNREADABLE gap: \d+ bytes build on content the document lacks$/m);
+    const repaired = await run('repair', ['gap', '--data-dir', dataDir]);
+    expect(repaired.stdout).toMatch(/left out \d+ bytes of content that builds on content the document lacks/);
+    expect((await run('check', ['--data-dir', dataDir])).code).toBe(0);
+    expect(await storedText(dataDir, 'gap')).toEqual({ text: '', entries: 1 });
   });
 });
