@@ -17,7 +17,7 @@ export interface RepairReport {
   readonly entriesRead: number;
   /** Entries Yjs could not decode or integrate, left out whole. */
   readonly droppedEntries: readonly DroppedEntry[];
-  /** Bytes of content that built on dropped entries, left out too (see SalvagedLog). */
+  /** Bytes of content that builds on content the document lacks, left out too (see SalvagedLog). */
   readonly droppedPendingBytes: number;
   /** Size of the rebuilt document: what replaced the log, or would have on a dry run. */
   readonly mergedBytes: number;

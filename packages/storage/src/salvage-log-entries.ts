@@ -14,9 +14,10 @@ export interface SalvagedLog {
   readonly update: Uint8Array;
   readonly dropped: readonly DroppedEntry[];
   /**
-   * Bytes of content that builds on dropped entries: Yjs would hold it as
-   * pending for ever, and a sync server holding pending content cannot
-   * acknowledge saves, so it is left out too.
+   * Bytes of content that builds on content the document lacks (a dropped
+   * entry, or one never stored): Yjs would hold it as pending for ever, and a
+   * sync server holding pending content cannot acknowledge saves, so it is
+   * left out too.
    */
   readonly droppedPendingBytes: number;
 }
