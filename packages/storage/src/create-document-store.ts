@@ -173,17 +173,7 @@ export function createDocumentStore(backend: StorageBackend, options: DocumentSt
       // The holder's in-memory document, when there is one, already is the
       // merged state: encoding it costs far less than replaying the log.
       const merged = currentState?.(docName) ?? decode(docName, () => compactLogEntries(entries));
-      const written = await writes.run(async () => {
-        if (running.overlapsDelete) return false;
-        try {
-          await backend.replaceEntries(docName, entries, merged);
-        } catch (error) {
-          throw toStorageError(error, 'ERR_STORAGE_WRITE_FAILED', `Failed to compact "${docName}"`, docName);
-        }
-        return true;
-      });
-      if (!written) return;
-      mergedBytes.set(docName, merged.byteLength);
+      if (!(await replaceLog(docName, entries, merged, running, 'compact'))) return;
       notifyCompacted({
         docName,
         automatic,
@@ -205,18 +195,7 @@ export function createDocumentStore(backend: StorageBackend, options: DocumentSt
       const salvaged = salvageLogEntries(entries);
       const healthy = salvaged.dropped.length === 0 && salvaged.droppedPendingBytes === 0;
       let written = false;
-      if (!healthy && !dryRun) {
-        written = await writes.run(async () => {
-          if (running.overlapsDelete) return false;
-          try {
-            await backend.replaceEntries(docName, entries, salvaged.update);
-          } catch (error) {
-            throw toStorageError(error, 'ERR_STORAGE_WRITE_FAILED', `Failed to repair "${docName}"`, docName);
-          }
-          return true;
-        });
-        if (written) mergedBytes.set(docName, salvaged.update.byteLength);
-      }
+      if (!healthy && !dryRun) written = await replaceLog(docName, entries, salvaged.update, running, 'repair');
       return {
         docName,
         entriesRead: entries.length,
@@ -228,6 +207,31 @@ export function createDocumentStore(backend: StorageBackend, options: DocumentSt
     } finally {
       runningRewrites.delete(docName);
     }
+  }
+
+  /**
+   * Replaces the entries a compaction or repair read with their merged state,
+   * in the write queue. False when a delete overlapped it: the merged state
+   * would bring the deleted content back.
+   */
+  async function replaceLog(
+    docName: string,
+    entries: readonly LogEntry[],
+    merged: Uint8Array,
+    running: { readonly overlapsDelete: boolean },
+    action: 'compact' | 'repair',
+  ): Promise<boolean> {
+    const written = await writes.run(async () => {
+      if (running.overlapsDelete) return false;
+      try {
+        await backend.replaceEntries(docName, entries, merged);
+      } catch (error) {
+        throw toStorageError(error, 'ERR_STORAGE_WRITE_FAILED', `Failed to ${action} "${docName}"`, docName);
+      }
+      return true;
+    });
+    if (written) mergedBytes.set(docName, merged.byteLength);
+    return written;
   }
 
   /** Writes the document's unwritten appends first, so what follows reads every append issued before it. */
