@@ -11,7 +11,7 @@ import type { StorageAccess } from './storage-command.ts';
 import { createSyncServer, type SyncServer } from './sync-server.ts';
 import { warmUp } from './warm-up.ts';
 
-/** The data directory's storage, as the check and repair commands use it (no server, no hooks). */
+/** The data directory's storage, as the storage commands (check, repair, export, import) use it: no server, no hooks. */
 export const dataDirectoryStorage: StorageAccess = {
   open: (dataDir) => createLevelStore({ path: dataDir }),
   repairDirectory: (dataDir) => repairLevelDirectory(dataDir),
