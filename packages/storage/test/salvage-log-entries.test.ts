@@ -112,4 +112,37 @@ describe('salvageLogEntries', () => {
       { numRuns: 300 },
     );
   });
+
+  it('leaves out every trace of an entry that decodes but fails part-way through being applied', () => {
+    // A document's update with three bytes changed: it decodes, and Yjs
+    // integrates "he" of its text before it throws.
+    const halfApplied = Uint8Array.from(
+      Buffer.from(
+        '0107b9fdc7b902000401017402686581b9fdc7b902460384b9fdc7b902040620776f726c642801016d016b017601016175027d017d02070101780301700700b9fdc7b9027a060400b9fdc7b9020d02686901b9fdc7b902010203',
+        'hex',
+      ),
+    );
+    const probe = new Y.Doc();
+    expect(() => Y.applyUpdate(probe, halfApplied)).toThrow();
+    expect(probe.getText('t').toString()).toBe('he');
+
+    const author = new Y.Doc();
+    const before = Y.encodeStateVector(author);
+    author.getText('t').insert(0, 'kept ');
+    const first = Y.encodeStateAsUpdate(author, before);
+    const middle = Y.encodeStateVector(author);
+    author.getText('t').insert(5, 'and kept');
+    const last = Y.encodeStateAsUpdate(author, middle);
+
+    const salvaged = salvageLogEntries([
+      { id: 1, update: first },
+      { id: 2, update: halfApplied },
+      { id: 3, update: last },
+    ]);
+    expect(salvaged.dropped).toEqual([{ id: 2, bytes: halfApplied.byteLength, reason: expect.any(String) }]);
+    const rebuilt = new Y.Doc();
+    Y.applyUpdate(rebuilt, salvaged.update);
+    expect(rebuilt.getText('t').toString()).toBe('kept and kept');
+    expect([...stateOf(salvaged.update).keys()]).toEqual([author.clientID]);
+  });
 });
