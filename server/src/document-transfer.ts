@@ -25,7 +25,7 @@ export async function importDocument(store: DocumentStore, docName: string, upda
   try {
     if (stored !== null) Y.applyUpdate(doc, stored.update);
     try {
-      Y.decodeUpdate(update);
+      // A scratch document: whatever a failing update integrated is discarded with it.
       Y.applyUpdate(doc, update);
     } catch (error) {
       throw new DocumentTransferError(`the file is not a Yjs update (${error instanceof Error ? error.message : String(error)})`);

@@ -34,16 +34,21 @@ export function salvageLogEntries(entries: readonly LogEntry[]): SalvagedLog {
   let doc = new Y.Doc();
   try {
     for (const entry of entries) {
-      const reason = problemOf(entry.update) ?? applyProblem(doc, entry.update);
+      // Decoding first keeps the document untouched by bytes that are no
+      // update at all; only a failed apply calls for a rebuild.
+      const undecodable = problemOf(entry.update);
+      const reason = undecodable ?? applyProblem(doc, entry.update);
       if (reason === undefined) {
         kept.push(entry);
         continue;
       }
       dropped.push({ id: entry.id, bytes: entry.update.byteLength, reason });
-      // A failed apply may have integrated part of the entry: start again
-      // from the entries kept so far.
-      doc.destroy();
-      doc = rebuild(kept);
+      if (undecodable === undefined) {
+        // The failed apply may have integrated part of the entry: start
+        // again from the entries kept so far.
+        doc.destroy();
+        doc = rebuild(kept);
+      }
     }
     const { store } = doc;
     const droppedPendingBytes = (store.pendingStructs?.update.byteLength ?? 0) + (store.pendingDs?.byteLength ?? 0);
