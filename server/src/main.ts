@@ -2,7 +2,7 @@ import { resolve } from 'node:path';
 import { isStorageError } from '@quire/storage';
 import { createLevelStore, repairLevelDirectory } from '@quire/storage-level';
 import type { CliConfig } from './cli-config.ts';
-import { createLogger } from './logger.ts';
+import { createLogger, type Logger } from './logger.ts';
 import { createServerMetrics } from './metrics/server-metrics.ts';
 import { createJwtAuthorizer } from './security/jwt-authorizer.ts';
 import { jwtOptionsFromSettings, parseOriginList } from './security/jwt-settings.ts';
@@ -23,6 +23,18 @@ export const dataDirectoryStorage: StorageAccess = {
  */
 export async function startServer(config: CliConfig): Promise<SyncServer> {
   const logger = createLogger(config.logLevel);
+  // Handled from the start: a signal during start-up (the warm-up, opening
+  // storage) waits for the server to exist and then closes it as usual,
+  // instead of killing the process with LevelDB open.
+  let server: SyncServer | undefined;
+  let stopSignal: NodeJS.Signals | undefined;
+  const stop = (signal: NodeJS.Signals): void => {
+    if (stopSignal !== undefined) return;
+    stopSignal = signal;
+    if (server !== undefined) shutDown(server, signal, logger);
+  };
+  process.once('SIGTERM', stop);
+  process.once('SIGINT', stop);
   const dataDir = resolve(config.dataDir);
   // Keys are read before storage is opened, so a bad key file never holds the data directory.
   const jwtOptions = jwtOptionsFromSettings(config);
@@ -51,7 +63,6 @@ export async function startServer(config: CliConfig): Promise<SyncServer> {
   const warmUpStart = performance.now();
   await warmUp();
   logger.debug({ ms: Math.round(performance.now() - warmUpStart) }, 'warmed up');
-  let server: SyncServer;
   try {
     const {
       dataDir: _dataDir,
@@ -81,20 +92,17 @@ export async function startServer(config: CliConfig): Promise<SyncServer> {
     throw error;
   }
 
-  let stopping = false;
-  const stop = (signal: NodeJS.Signals): void => {
-    if (stopping) return;
-    stopping = true;
-    logger.info({ signal }, 'shutting down');
-    server.close().then(
-      () => process.exit(0),
-      (error: unknown) => {
-        logger.fatal({ err: error }, 'shutdown failed');
-        process.exit(1);
-      },
-    );
-  };
-  process.once('SIGTERM', stop);
-  process.once('SIGINT', stop);
+  if (stopSignal !== undefined) shutDown(server, stopSignal, logger);
   return server;
+}
+
+function shutDown(server: SyncServer, signal: NodeJS.Signals, logger: Logger): void {
+  logger.info({ signal }, 'shutting down');
+  server.close().then(
+    () => process.exit(0),
+    (error: unknown) => {
+      logger.fatal({ err: error }, 'shutdown failed');
+      process.exit(1);
+    },
+  );
 }
