@@ -1,5 +1,6 @@
 import * as Y from 'yjs';
 import type { DocumentStore } from '@quire/storage';
+import { toCanonicalUpdate } from '@quire/yjs-update';
 
 export class DocumentTransferError extends Error {
   override readonly name = 'DocumentTransferError';
@@ -14,7 +15,8 @@ export async function exportDocument(store: DocumentStore, docName: string): Pro
 
 /**
  * Merges a Yjs update (V1, for example an exported document) into a stored
- * document, as one more log entry; the CRDT merges it with what is there.
+ * document, as one more log entry in Yjs's canonical form; the CRDT merges it
+ * with what is there, and an update that adds nothing stores nothing.
  * Refused unless it decodes and integrates completely with the stored
  * content: a log entry that builds on content the document lacks would stay
  * pending in every room that loads it. Returns the merged document's size.
@@ -24,6 +26,7 @@ export async function importDocument(store: DocumentStore, docName: string, upda
   const doc = new Y.Doc();
   try {
     if (stored !== null) Y.applyUpdate(doc, stored.update);
+    const before = Y.snapshot(doc);
     try {
       // A scratch document: whatever a failing update integrated is discarded with it.
       Y.applyUpdate(doc, update);
@@ -33,7 +36,8 @@ export async function importDocument(store: DocumentStore, docName: string, upda
     if (doc.store.pendingStructs !== null || doc.store.pendingDs !== null) {
       throw new DocumentTransferError(`the update builds on content document "${docName}" does not hold`);
     }
-    await store.append(docName, update);
+    // What the document already holds is not stored again (a file imported twice).
+    if (!Y.equalSnapshots(before, Y.snapshot(doc))) await store.append(docName, toCanonicalUpdate(update).update);
     return Y.encodeStateAsUpdate(doc).byteLength;
   } finally {
     doc.destroy();

@@ -25,9 +25,14 @@ import type { ServerMetrics } from './metrics/server-metrics.ts';
 import { RoomAwareness } from './room-awareness.ts';
 import type { AwarenessLimits } from './security/awareness-guard.ts';
 import { ClientOwnership, type UpdateMessageKind, type Writer } from './security/client-ownership.ts';
-import { addsDeletions } from './security/delete-set-coverage.ts';
-import { inspectUpdate, type UpdateInspection } from './security/update-inspector.ts';
-import { resolveUpdateLimits, type ResolvedUpdateLimits } from './security/update-limits.ts';
+import {
+  addsDeletions,
+  canonicalize,
+  inspectUpdate,
+  resolveUpdateLimits,
+  type ResolvedUpdateLimits,
+  type UpdateInspection,
+} from '@quire/yjs-update';
 import { closeCodeForError, errorCodeOf, ServerError } from './server-error.ts';
 import { validateStateVector } from './state-vector.ts';
 
@@ -195,6 +200,9 @@ export class Room {
         Y.applyUpdate(this.ydoc, stored.update, STORAGE_ORIGIN);
         this.encodedState.invalidate();
         this.documentBytes = stored.update.byteLength;
+        // The log's entries, merged, hold everything they build on; pending
+        // content here means storage lost or mangled some of it.
+        this.holdsPendingContent('load');
       }
       this.currentState = 'ready';
     } catch (error) {
@@ -339,8 +347,15 @@ export class Room {
    */
   private applyClientUpdate(connection: Connection, kind: UpdateMessageKind, update: Uint8Array): void {
     const receivedAt = performance.now();
-    const inspection = inspectUpdate(update, this.updateLimits);
+    let inspection = inspectUpdate(update, this.updateLimits);
     if (!inspection.ok) throw new ServerError(inspection.code, CLOSE_BAD_MESSAGE, inspection.detail);
+    if (!inspection.canonical) {
+      // Stored, forwarded and joined only in the form Yjs writes: merged
+      // loads and receivers' pending delete sets depend on it.
+      update = canonicalize(update, inspection);
+      inspection = inspectUpdate(update, this.updateLimits);
+      if (!inspection.ok) throw new ServerError(inspection.code, CLOSE_BAD_MESSAGE, inspection.detail);
+    }
     const sequence = ++connection.updatesReceived;
     const writer = this.writerOf(connection);
     const verdict = this.ownership.check({ inspection, writer, kind, serverClock: this.clockOf });
@@ -395,16 +410,31 @@ export class Room {
     // yet) is in no append; acknowledging now would call it stored. A later
     // message that leaves nothing pending acknowledges it, cumulatively. The
     // ownership check refuses gaps, so this is an alarm, not a path.
-    const pending = this.doc.store.pendingStructs !== null || this.doc.store.pendingDs !== null;
-    if (pending) {
-      this.logger.error({ docName: this.docName, connectionId: connection.id }, 'update left pending structs');
-      connection.send(encodeSyncStep1(Y.encodeStateVector(this.doc)));
-    }
+    this.applyQueue.applyAll();
+    const pending = this.holdsPendingContent('update');
+    if (pending) connection.send(encodeSyncStep1(Y.encodeStateVector(this.ydoc)));
     // Whether or not the update changed anything, its content is durable once
     // every append issued so far has been written.
     if (connection.extensions && !pending && !connection.awaitingResync) {
       this.waitForAppends(connection, sequence, receivedAt);
     }
+  }
+
+  /**
+   * Whether the document holds content Yjs keeps pending because it builds
+   * on content the document lacks. Never expected: the ownership check
+   * refuses updates with gaps, and a load merges the whole log. So it is
+   * logged and counted as an alarm.
+   */
+  private holdsPendingContent(after: 'load' | 'update'): boolean {
+    const { store } = this.ydoc;
+    if (store.pendingStructs === null && store.pendingDs === null) return false;
+    this.logger.error(
+      { docName: this.docName, pendingStructs: store.pendingStructs !== null, pendingDeletes: store.pendingDs !== null },
+      after === 'load' ? 'document loaded from storage holds pending content' : 'update left pending content',
+    );
+    this.metrics?.pendingContent(after);
+    return true;
   }
 
   /** Queues a saved acknowledgement for when every append issued so far has been written. */
@@ -520,7 +550,7 @@ export class Room {
     // Content Yjs holds back as pending is in no append it could be rebuilt
     // from; see applyClientUpdate. The ownership check refuses gaps, so this
     // is an alarm, not a path.
-    const pending = this.ydoc.store.pendingStructs !== null || this.ydoc.store.pendingDs !== null;
+    const pending = this.holdsPendingContent('update');
     const applySeconds = turn.seconds / turn.changes.length;
     if (turn.joined !== undefined) this.append(turn.joined);
     let nextFailure = 0;
@@ -538,7 +568,6 @@ export class Room {
       }
     }
     if (pending) {
-      this.logger.error({ docName: this.docName }, 'update left pending structs');
       const stateVector = encodeSyncStep1(Y.encodeStateVector(this.ydoc));
       for (const connection of new Set(turn.changes.map((change) => change.source.connection))) connection.send(stateVector);
     }

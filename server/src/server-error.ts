@@ -6,7 +6,7 @@ import {
 } from '@quire/protocol';
 import type { AwarenessRejectionCode } from './security/awareness-guard.ts';
 import type { OwnershipRejectionCode } from './security/client-ownership.ts';
-import type { UpdateRejectionCode } from './security/update-rejection-error.ts';
+import type { UpdateRejectionCode } from '@quire/yjs-update';
 
 export type ServerErrorCode =
   | 'ERR_UPDATE_MALFORMED'

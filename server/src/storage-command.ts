@@ -187,6 +187,10 @@ function problemsOf(report: RepairReport): string[] {
   if (report.droppedPendingBytes > 0) {
     problems.push(`${count(report.droppedPendingBytes, 'byte', 'bytes')} build on content the document lacks`);
   }
+  if (report.nonCanonicalEntries > 0) {
+    problems.push(`${count(report.nonCanonicalEntries, 'log entry is', 'log entries are')} not in Yjs's canonical form`);
+  }
+  if (report.mergeDiffers) problems.push('merging the log as stored gives another document than its entries one by one');
   return problems;
 }
 
@@ -209,12 +213,18 @@ export function describeRepair(report: RepairReport, dryRun: boolean): string {
   if (report.droppedPendingBytes > 0) {
     lines.push(`  left out ${report.droppedPendingBytes} bytes of content that builds on content the document lacks`);
   }
-  const healthy = report.droppedEntries.length === 0 && report.droppedPendingBytes === 0;
+  if (report.nonCanonicalEntries > 0) {
+    lines.push(`  ${count(report.nonCanonicalEntries, 'entry', 'entries')} written by an older server in a form Yjs does not write: kept, in Yjs's form`);
+  }
+  if (report.mergeDiffers) {
+    lines.push('  merging the log as stored loses content: older servers served this document truncated');
+  }
+  const healthy = problemsOf(report).length === 0;
   if (healthy) lines.push('  nothing to repair: every entry can be read');
   else if (dryRun) lines.push(`  dry run: nothing written; the rebuilt document would hold ${report.mergedBytes} bytes`);
   else if (report.written) lines.push(`  log replaced by the rebuilt document (${report.mergedBytes} bytes)`);
   else lines.push('  not written: the document was deleted while the repair ran');
-  if (!healthy) {
+  if (report.droppedEntries.length > 0 || report.droppedPendingBytes > 0) {
     lines.push('  clients that still hold what was left out send it again when they next connect');
   }
   return `${lines.join('\n')}\n`;

@@ -1,7 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import * as Y from 'yjs';
-import { inspectUpdate } from './security/update-inspector.ts';
-import type { UpdateInspection } from './security/update-inspection.ts';
+import { inspectUpdate, type UpdateInspection } from '@quire/yjs-update';
 import { TurnApplyQueue, type AppliedTurn } from './turn-apply-queue.ts';
 
 const endOfTurn = (): Promise<void> => new Promise((resolve) => setImmediate(resolve));

@@ -1,6 +1,5 @@
 import * as Y from 'yjs';
-import type { UpdateInspection } from './security/update-inspector.ts';
-import { concatenateUpdates } from './update-concatenation.ts';
+import { concatenateUpdates, type UpdateInspection } from '@quire/yjs-update';
 
 /** A change of new structs only (Room.onlyNewStructs), checked and waiting to be integrated. */
 export interface QueuedChange<Source> {

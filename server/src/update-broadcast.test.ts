@@ -1,8 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import * as Y from 'yjs';
 import { decodeMessage } from '@quire/protocol';
-import { resolveUpdateLimits } from './security/update-limits.ts';
-import { inspectUpdate } from './security/update-inspector.ts';
+import { inspectUpdate, resolveUpdateLimits } from '@quire/yjs-update';
 import type { SharedMessage } from './shared-message.ts';
 import { UpdateBroadcast, type BroadcastReceiver } from './update-broadcast.ts';
 

@@ -1,9 +1,12 @@
 import { encodeSyncUpdate } from '@quire/protocol';
-import { inspectUpdate } from './security/update-inspector.ts';
-import type { UpdateInspection } from './security/update-inspection.ts';
-import type { ResolvedUpdateLimits } from './security/update-limits.ts';
+import {
+  concatenateUpdates,
+  inspectUpdate,
+  type InspectedUpdate,
+  type ResolvedUpdateLimits,
+  type UpdateInspection,
+} from '@quire/yjs-update';
 import { SharedMessage } from './shared-message.ts';
-import { concatenateUpdates, type InspectedUpdate } from './update-concatenation.ts';
 
 /** A connection as the broadcast sees it. */
 export interface BroadcastReceiver {

@@ -193,7 +193,11 @@ export function createDocumentStore(backend: StorageBackend, options: DocumentSt
       const entries = await readLog(docName);
       if (entries.length === 0) return null;
       const salvaged = salvageLogEntries(entries);
-      const healthy = salvaged.dropped.length === 0 && salvaged.droppedPendingBytes === 0;
+      const healthy =
+        salvaged.dropped.length === 0 &&
+        salvaged.droppedPendingBytes === 0 &&
+        salvaged.nonCanonicalEntries === 0 &&
+        !salvaged.mergeDiffers;
       let written = false;
       if (!healthy && !dryRun) written = await replaceLog(docName, entries, salvaged.update, running, 'repair');
       return {
@@ -201,6 +205,8 @@ export function createDocumentStore(backend: StorageBackend, options: DocumentSt
         entriesRead: entries.length,
         droppedEntries: salvaged.dropped,
         droppedPendingBytes: salvaged.droppedPendingBytes,
+        nonCanonicalEntries: salvaged.nonCanonicalEntries,
+        mergeDiffers: salvaged.mergeDiffers,
         mergedBytes: salvaged.update.byteLength,
         written,
       };

@@ -1,5 +1,3 @@
-import type { DroppedEntry } from './salvage-log-entries.ts';
-
 /** What a store holds for one document. */
 export interface StoredDocument {
   /** All stored updates merged into one Yjs update (V1 encoding). */
@@ -8,6 +6,14 @@ export interface StoredDocument {
   readonly entryCount: number;
   /** Total bytes of those entries. */
   readonly storedBytes: number;
+}
+
+/** A log entry a repair leaves out, and why. */
+export interface DroppedEntry {
+  readonly id: number;
+  readonly bytes: number;
+  /** Yjs's error, for the operator. */
+  readonly reason: string;
 }
 
 /** What `repair` found in a document's log, and what it did. */
@@ -19,6 +25,17 @@ export interface RepairReport {
   readonly droppedEntries: readonly DroppedEntry[];
   /** Bytes of content that builds on content the document lacks, left out too (see SalvagedLog). */
   readonly droppedPendingBytes: number;
+  /**
+   * Entries not in Yjs's canonical form (an older server's joined updates):
+   * kept, and rewritten in that form when the log is replaced.
+   */
+  readonly nonCanonicalEntries: number;
+  /**
+   * Whether merging the log as it is stored (`Y.mergeUpdates`, as older
+   * servers loaded it) gives another document than integrating its entries
+   * one by one: the truncated load of non-canonical entries.
+   */
+  readonly mergeDiffers: boolean;
   /** Size of the rebuilt document: what replaced the log, or would have on a dry run. */
   readonly mergedBytes: number;
   /** Whether the log was replaced; false on a dry run and for a healthy log. */

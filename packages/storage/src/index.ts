@@ -1,5 +1,4 @@
-export type { CurrentStateSource, DocumentStore, DocumentInfo, RepairReport, StoredDocument } from './document-store.ts';
-export type { DroppedEntry } from './salvage-log-entries.ts';
+export type { CurrentStateSource, DocumentStore, DocumentInfo, DroppedEntry, RepairReport, StoredDocument } from './document-store.ts';
 export { StorageError, isStorageError } from './storage-error.ts';
 export type { StorageErrorCode, StorageErrorOptions } from './storage-error.ts';
 export type { StorageBackend, LogEntry, NewLogEntry, LogStats } from './storage-backend.ts';

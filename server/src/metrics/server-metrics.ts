@@ -31,6 +31,8 @@ export interface ServerMetrics {
   compacted(info: CompactionInfo): void;
   /** From receiving an update to sending its saved acknowledgement, in seconds. */
   acknowledged(seconds: number): void;
+  /** A document held pending content after a load from storage or an update: an alarm (docs/operations.md). */
+  pendingContent(after: 'load' | 'update'): void;
   /** The Prometheus text exposition of every series. */
   render(): Promise<string>;
   readonly contentType: string;
@@ -135,7 +137,14 @@ export function createServerMetrics(options: ServerMetricsOptions = {}): ServerM
     buckets: SECONDS_BUCKETS,
     registers: [registry],
   });
+  const pendingContent = new Counter({
+    name: 'quire_pending_content_total',
+    help: 'Times a document held content Yjs keeps pending (it builds on content the document lacks), after a load from storage or after an update; any is an alarm.',
+    labelNames: ['after'],
+    registers: [registry],
+  });
   for (const trigger of ['automatic', 'requested']) compactions.inc({ trigger }, 0);
+  for (const after of ['load', 'update']) pendingContent.inc({ after }, 0);
   if (options.processMetrics ?? true) collectDefaultMetrics({ register: registry, eventLoopMonitoringPrecision: 20 });
 
   return {
@@ -172,6 +181,9 @@ export function createServerMetrics(options: ServerMetricsOptions = {}): ServerM
     },
     acknowledged(seconds) {
       acknowledgement.observe(seconds);
+    },
+    pendingContent(after) {
+      pendingContent.inc({ after });
     },
     render: () => registry.metrics(),
   };

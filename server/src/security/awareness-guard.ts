@@ -1,6 +1,6 @@
 import * as encoding from 'lib0/encoding';
 import { ByteCursor, ByteCursorError } from '@quire/protocol';
-import { measureJsonDepth } from './measure-json-depth.ts';
+import { measureJsonDepth } from '@quire/yjs-update';
 import { OwnerTable } from './owner-table.ts';
 
 export type AwarenessRejectionCode =

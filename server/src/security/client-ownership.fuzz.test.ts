@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest';
 import * as Y from 'yjs';
 import { createSeededRandom } from '@quire/test-utils';
 import { ClientOwnership, type Writer } from './client-ownership.ts';
-import { inspectUpdate } from './update-inspector.ts';
+import { inspectUpdate } from '@quire/yjs-update';
 
 /**
  * Honest y-websocket-like clients through a server that enforces the

@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest';
 import * as Y from 'yjs';
 import * as encoding from 'lib0/encoding';
 import { checkOwnership, ClientOwnership, samePrincipal, type UpdateMessageKind, type Writer } from './client-ownership.ts';
-import { inspectUpdate, type UpdateInspection } from './update-inspector.ts';
+import { inspectUpdate, type UpdateInspection } from '@quire/yjs-update';
 
 function inspect(update: Uint8Array): UpdateInspection {
   const result = inspectUpdate(update);

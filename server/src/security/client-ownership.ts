@@ -1,5 +1,5 @@
 import { OwnerTable } from './owner-table.ts';
-import type { UpdateInspection } from './update-inspector.ts';
+import type { UpdateInspection } from '@quire/yjs-update';
 
 /** Who is writing: one connection, and the authenticated subject behind it if any. */
 export interface Writer {

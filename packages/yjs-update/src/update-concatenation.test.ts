@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import * as Y from 'yjs';
 import { createSeededRandom } from '@quire/test-utils';
-import { inspectUpdate } from './security/update-inspector.ts';
+import { inspectUpdate } from './update-inspector.ts';
 import { concatenateUpdates, type InspectedUpdate } from './update-concatenation.ts';
 
 function inspected(update: Uint8Array): InspectedUpdate {

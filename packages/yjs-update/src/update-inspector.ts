@@ -83,6 +83,9 @@ class UpdateReader {
   private references: Map<number, number> | undefined;
   private structCount = 0;
   private deleteRangeCount = 0;
+  /** Whether the update is in the form Yjs writes (see UpdateInspection.canonical); cleared on the first departure. */
+  private canonical = true;
+  private previousSectionClient = Infinity;
   private readonly values: UpdateValueReader;
 
   constructor(
@@ -110,6 +113,7 @@ class UpdateReader {
       references: this.references ?? NO_ENTRIES,
       byteLength: this.bytes.length,
       deleteSetStart,
+      canonical: this.canonical,
     };
   }
 
@@ -124,6 +128,8 @@ class UpdateReader {
     this.structCount += declared;
     const client = this.cursor.readVarUint();
     if (this.clients.has(client)) this.fail('ERR_UPDATE_MALFORMED', `second section for client ${client}`);
+    if (client >= this.previousSectionClient) this.canonical = false;
+    this.previousSectionClient = client;
     const firstClock = this.cursor.readVarUint();
     const structsStart = this.cursor.offset;
     let clock = firstClock;
@@ -259,8 +265,11 @@ class UpdateReader {
   private readDeleteSet(): void {
     const clientCount = this.cursor.readVarUint();
     this.checkCount(clientCount, this.limits.maxClients, 'ERR_UPDATE_TOO_MANY_CLIENTS', 'delete-set clients', 2);
+    let previousClient = Infinity;
     for (let index = 0; index < clientCount; index++) {
       const client = this.cursor.readVarUint();
+      if (client >= previousClient) this.canonical = false;
+      previousClient = client;
       const rangeCount = this.cursor.readVarUint();
       if (this.deleteRangeCount + rangeCount > this.limits.maxDeleteRanges) {
         this.fail('ERR_UPDATE_TOO_MANY_DELETES', `more than ${this.limits.maxDeleteRanges} delete ranges`);
@@ -269,10 +278,15 @@ class UpdateReader {
       this.deleteRangeCount += rangeCount;
       // Yjs merges repeated clients in a delete set, so they are tolerated here too.
       let endClock = this.deleteSet?.get(client)?.endClock ?? 0;
+      // Canonical ranges are sorted by clock, non-empty, and neither overlap
+      // nor touch: the form receivers' pending delete sets are encoded in.
+      let previousEnd = -1;
       for (let range = 0; range < rangeCount; range++) {
         const clock = this.cursor.readVarUint();
         const length = this.cursor.readVarUint();
         if (clock + length > Number.MAX_SAFE_INTEGER) this.fail('ERR_UPDATE_MALFORMED', 'delete range overflows the clock');
+        if (length === 0 || clock <= previousEnd) this.canonical = false;
+        previousEnd = clock + length;
         if (clock + length > endClock) endClock = clock + length;
       }
       if (rangeCount === 0) continue;

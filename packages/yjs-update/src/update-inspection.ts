@@ -47,6 +47,14 @@ export interface UpdateInspection {
   readonly byteLength: number;
   /** Byte offset in the update where the delete set begins. */
   readonly deleteSetStart: number;
+  /**
+   * Whether the update is in the form Yjs itself writes (docs/architecture.md,
+   * "Canonical updates"): client sections by client ID, highest first; delete
+   * set clients likewise; each client's delete ranges sorted by clock,
+   * non-empty, neither overlapping nor touching. `Y.mergeUpdates` and a
+   * receiver's pending delete set rely on it.
+   */
+  readonly canonical: boolean;
 }
 
 export interface UpdateRejection {
