@@ -3,6 +3,7 @@ import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import * as Y from 'yjs';
 import { createLevelStore, openLevelBackend } from '@quire/storage-level';
+import { integrateOneByOne, readOutOfOrderLog } from '@quire/storage/test-suite';
 import { createTempDir, removeTempDirs } from '@quire/test-utils';
 import { dataDirectoryStorage } from '../src/main.ts';
 import { runStorageCommand, type StorageCommand } from '../src/storage-command.ts';
@@ -178,5 +179,40 @@ describe('storage commands', () => {
     expect(repaired.stdout).toMatch(/left out \d+ bytes of content that builds on content the document lacks/);
     expect((await run('check', ['--data-dir', dataDir])).code).toBe(0);
     expect(await storedText(dataDir, 'gap')).toEqual({ text: '', entries: 1 });
+  });
+
+  it('check finds a log an older server wrote out of Yjs form, repair rewrites it whole, and export and import carry it whole', async () => {
+    const dataDir = await createTempDir();
+    const entries = readOutOfOrderLog();
+    const backend = await openLevelBackend({ path: dataDir });
+    for (const update of entries) await backend.appendEntries([{ docName: 'old', update }]);
+    await backend.close();
+    const expected = integrateOneByOne(entries);
+
+    const checked = await run('check', ['--data-dir', dataDir]);
+    expect(checked.code).toBe(2);
+    expect(checked.stdout).toMatch(/^UNREADABLE old: 7 log entries are not in Yjs's canonical form; merging the log as stored gives another document than its entries one by one$/m);
+    const dryRun = await run('repair', ['old', '--data-dir', dataDir, '--dry-run']);
+    expect(dryRun.stdout).toContain('merging the log as stored loses content');
+    expect(dryRun.stdout).toContain('dry run: nothing written');
+    const repaired = await run('repair', ['old', '--data-dir', dataDir]);
+    expect(repaired.stdout).toContain('log replaced by the rebuilt document');
+    expect((await run('check', ['--data-dir', dataDir])).code).toBe(0);
+
+    const file = join(await createTempDir(), 'old.yjs');
+    expect((await run('export', ['old', '--file', file, '--data-dir', dataDir])).code).toBe(0);
+    expect((await run('import', ['copy', '--file', file, '--data-dir', dataDir])).code).toBe(0);
+    const store = await createLevelStore({ path: dataDir });
+    try {
+      for (const name of ['old', 'copy']) {
+        const doc = new Y.Doc();
+        Y.applyUpdate(doc, (await store.load(name))!.update);
+        expect(doc.getMap('edits').size).toBe(2999);
+        expect(doc.getText('text').length).toBe(403);
+        expect(Y.equalSnapshots(Y.snapshot(doc), Y.snapshot(expected))).toBe(true);
+      }
+    } finally {
+      await store.close();
+    }
   });
 });

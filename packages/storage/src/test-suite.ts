@@ -420,3 +420,5 @@ export function runDocumentStoreSuite({ name, createStore }: DocumentStoreSuiteO
     });
   });
 }
+
+export { integrateOneByOne, readOutOfOrderLog } from './suite-out-of-order-log.ts';
