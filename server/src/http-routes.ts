@@ -2,6 +2,9 @@ import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { DocumentStore } from '@quire/storage';
 import type { Logger } from './logger.ts';
 import type { ServerMetrics } from './metrics/server-metrics.ts';
+import { documentsVisibleTo } from './security/document-list-access.ts';
+import type { Authorize } from './security/jwt-authorizer.ts';
+import type { OriginCheck } from './security/origin-policy.ts';
 import type { StaticFiles } from './static-files.ts';
 
 export interface HttpRoutesContext {
@@ -11,11 +14,17 @@ export interface HttpRoutesContext {
   readonly isServing: () => boolean;
   /** A built web app served to GETs no endpoint answers; null: none. */
   readonly staticFiles: StaticFiles | null;
+  /** The WebSocket's authorization hook, which the document list obeys too; undefined: open access. */
+  readonly authorize: Authorize | undefined;
+  readonly authTimeoutMs: number;
+  /** The WebSocket's origin allow-list, which the document list obeys too. */
+  readonly originCheck: OriginCheck;
 }
 
-function sendJson(response: ServerResponse, status: number, body: unknown): void {
+function sendJson(response: ServerResponse, status: number, body: unknown, headers: Record<string, string> = {}): void {
   const text = JSON.stringify(body);
   response.writeHead(status, {
+    ...headers,
     'content-type': 'application/json; charset=utf-8',
     'content-length': Buffer.byteLength(text),
     'cache-control': 'no-store',
@@ -57,10 +66,20 @@ export function createHttpHandler(context: HttpRoutesContext) {
         return;
       }
       case '/api/documents': {
+        const origin = request.headers.origin;
+        if (!context.originCheck(typeof origin === 'string' ? origin : undefined)) {
+          sendJson(response, 403, { error: 'origin not allowed' });
+          return;
+        }
         try {
-          const documents = await context.store.list();
+          const access = await documentsVisibleTo(request, await context.store.list(), context.authorize, context.authTimeoutMs);
+          if (!access.ok) {
+            const headers = access.status === 401 ? { 'www-authenticate': 'Bearer' } : {};
+            sendJson(response, access.status, { error: access.reason }, headers);
+            return;
+          }
           sendJson(response, 200, {
-            documents: documents.map((document) => ({
+            documents: access.documents.map((document) => ({
               name: document.name,
               storedBytes: document.storedBytes,
               updatedAt: document.updatedAt.toISOString(),

@@ -5,6 +5,7 @@ import { createHttpHandler } from './http-routes.ts';
 import { createStaticFiles, SYNC_PATH_META } from './static-files.ts';
 import { createSilentLogger } from './logger.ts';
 import { RoomRegistry } from './room-registry.ts';
+import { createOriginCheck } from './security/origin-policy.ts';
 import { resolveSyncServerOptions, type SyncServerOptions } from './server-options.ts';
 import { WsTransport } from './transport/ws-transport.ts';
 
@@ -53,7 +54,16 @@ export async function createSyncServer(options: SyncServerOptions): Promise<Sync
     resolved.staticDir === null
       ? null
       : createStaticFiles(resolved.staticDir, logger, { pageMeta: { [SYNC_PATH_META]: resolved.pathPrefix } });
-  const handleHttp = createHttpHandler({ store, logger, metrics, isServing: () => serving, staticFiles });
+  const handleHttp = createHttpHandler({
+    store,
+    logger,
+    metrics,
+    isServing: () => serving,
+    staticFiles,
+    authorize: resolved.authorize,
+    authTimeoutMs: resolved.authTimeoutMs,
+    originCheck: resolved.allowedOrigins.length === 0 ? () => true : createOriginCheck(resolved.allowedOrigins),
+  });
   const httpServer: Server = createServer((request, response) => {
     handleHttp(request, response).catch((error: unknown) => {
       logger.error({ err: error }, 'http handler failed');
