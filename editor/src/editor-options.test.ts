@@ -45,7 +45,7 @@ describe('resolveEditorOptions', () => {
   ];
   for (const [what, change, errorType] of invalid) {
     it(`throws ${errorType.name} for ${what}`, () => {
-      expect(() => resolveEditorOptions({ ...valid, ...change } as unknown as CreateEditorOptions)).toThrow(errorType);
+      expect(() => resolveEditorOptions({ ...valid, ...change })).toThrow(errorType);
     });
   }
 });

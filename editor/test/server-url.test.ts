@@ -4,8 +4,8 @@ import { syncPathPrefix } from '../demo/src/server-url.ts';
 /** A page whose only meta tag is the sync path, or none. */
 function pageWith(content: string | null): Pick<Document, 'querySelector'> {
   return {
-    querySelector: ((selector: string) =>
-      content !== null && selector === 'meta[name="quire-sync-path"]' ? { content } : null) as Document['querySelector'],
+    querySelector: (selector: string) =>
+      content !== null && selector === 'meta[name="quire-sync-path"]' ? { content } : null,
   };
 }
 

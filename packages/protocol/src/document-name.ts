@@ -17,9 +17,9 @@ export type DocumentNameResult =
   | { readonly ok: false; readonly problem: DocumentNameProblem };
 
 const encoder = new TextEncoder();
-// C0 controls, DEL and C1 controls. Also rules out NUL, which storage backends
-// rely on as a key separator.
-const CONTROL_CHARACTER = /[\u0000-\u001f\u007f-\u009f]/u;
+// C0 controls, DEL and C1 controls (Unicode's Cc: U+0000–U+001F, U+007F–U+009F).
+// Also rules out NUL, which storage backends rely on as a key separator.
+const CONTROL_CHARACTER = /\p{Cc}/u;
 
 /**
  * Checks a decoded document name. `/` separates namespaces, so segments must be

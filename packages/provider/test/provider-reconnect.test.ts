@@ -256,9 +256,11 @@ describe('destroy()', () => {
     const doc = new Y.Doc();
     const awareness = new Awareness(doc);
     const { provider } = createFakeProvider({ doc, awareness });
-    const listenersBefore = awareness._observers.get('update')?.size ?? 0;
+    // lib0's Observable, which Awareness extends, types its listener sets as `any`.
+    const updateListeners = (): number => (awareness._observers.get('update') as Set<unknown> | undefined)?.size ?? 0;
+    const listenersBefore = updateListeners();
     provider.destroy();
-    expect(awareness._observers.get('update')?.size ?? 0).toBe(listenersBefore - 1);
+    expect(updateListeners()).toBe(listenersBefore - 1);
     awareness.setLocalStateField('still', 'usable');
     expect(awareness.getLocalState()).toEqual({ still: 'usable' });
     awareness.destroy();

@@ -39,9 +39,10 @@ describe('token refresh', () => {
     const provider = createNodeProvider({
       url: server.url,
       document: 'refreshed',
-      token: async () => {
+      // A token function that answers with a promise, as one that fetches would.
+      token: () => {
         issued++;
-        return sign({ sub: 'alice', write: ['refreshed'], expiresInSeconds: 3 });
+        return Promise.resolve(sign({ sub: 'alice', write: ['refreshed'], expiresInSeconds: 3 }));
       },
     });
     const closes: ConnectionCloseEvent[] = [];

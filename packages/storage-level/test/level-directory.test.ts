@@ -54,7 +54,7 @@ describe('LevelDB directory', () => {
 
     await expect(createLevelStore({ path })).rejects.toMatchObject({
       code: 'ERR_STORAGE_CORRUPT',
-      message: expect.stringMatching(/no CURRENT file/),
+      message: expect.stringMatching(/no CURRENT file/) as string,
     });
     expect(await tables(path)).toEqual(before);
   });

@@ -71,7 +71,7 @@ describe('LevelDB store across processes', () => {
     expect(JSON.parse(output)).toMatchObject({
       opened: false,
       code: 'ERR_STORAGE_LOCKED',
-      message: expect.stringContaining(path),
+      message: expect.stringContaining(path) as string,
     });
     const doc = new Y.Doc();
     doc.getMap('map').set('first', 1);

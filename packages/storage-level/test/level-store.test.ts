@@ -71,7 +71,7 @@ describe('createLevelStore', () => {
     expect(stored?.entryCount).toBe(20);
     expect(mapOf(stored?.update)).toEqual(editor.doc.getMap('map').toJSON());
     expect(await second.list()).toEqual([
-      { name: 'team/doc', storedBytes: stored?.storedBytes, updatedAt: expect.any(Date) },
+      { name: 'team/doc', storedBytes: stored?.storedBytes, updatedAt: expect.any(Date) as Date },
     ]);
   });
 
@@ -187,7 +187,7 @@ describe('createLevelStore', () => {
     const first = await openStore({ path });
     await expect(createLevelStore({ path })).rejects.toMatchObject({
       code: 'ERR_STORAGE_LOCKED',
-      message: expect.stringContaining(path),
+      message: expect.stringContaining(path) as string,
     });
     await first.append('doc', mapEditor().set('still', 1));
     expect(mapOf((await first.load('doc'))?.update)).toEqual({ still: 1 });

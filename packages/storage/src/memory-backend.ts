@@ -34,13 +34,14 @@ export function createMemoryBackend(): StorageBackend {
     document.updatedAt = now;
   }
 
+  // Everything happens at once; the promises only fit the backend interface.
   return {
-    async readLog(docName) {
+    readLog(docName) {
       const entries = documents.get(docName)?.entries ?? [];
-      return entries.map(({ id, update }) => ({ id, update: update.slice() }));
+      return Promise.resolve(entries.map(({ id, update }) => ({ id, update: update.slice() })));
     },
 
-    async appendEntries(entries: readonly NewLogEntry[]) {
+    appendEntries(entries: readonly NewLogEntry[]) {
       const now = Date.now();
       const stats = new Map<string, LogStats>();
       for (const { docName, update } of entries) {
@@ -48,28 +49,31 @@ export function createMemoryBackend(): StorageBackend {
         addEntry(document, update, now);
         stats.set(docName, { entryCount: document.entries.length, storedBytes: document.storedBytes });
       }
-      return stats;
+      return Promise.resolve(stats);
     },
 
-    async replaceEntries(docName, replaced, merged) {
+    replaceEntries(docName, replaced, merged) {
       const document = documentFor(docName);
       const removed = new Set(replaced.map((entry) => entry.id));
       document.entries = document.entries.filter((entry) => !removed.has(entry.id));
       document.storedBytes = document.entries.reduce((total, entry) => total + entry.update.byteLength, 0);
       addEntry(document, merged, Date.now());
-      return { entryCount: document.entries.length, storedBytes: document.storedBytes };
+      return Promise.resolve({ entryCount: document.entries.length, storedBytes: document.storedBytes });
     },
 
-    async listDocuments(): Promise<DocumentInfo[]> {
-      return [...documents].map(([name, document]) => ({
-        name,
-        storedBytes: document.storedBytes,
-        updatedAt: new Date(document.updatedAt),
-      }));
+    listDocuments(): Promise<DocumentInfo[]> {
+      return Promise.resolve(
+        [...documents].map(([name, document]) => ({
+          name,
+          storedBytes: document.storedBytes,
+          updatedAt: new Date(document.updatedAt),
+        })),
+      );
     },
 
-    async deleteDocument(docName) {
+    deleteDocument(docName) {
       documents.delete(docName);
+      return Promise.resolve();
     },
 
     async close() {},

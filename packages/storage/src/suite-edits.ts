@@ -58,7 +58,7 @@ export function readContent(update: Uint8Array): SuiteContent {
     Y.applyUpdate(doc, update);
     return {
       text: doc.getText('text').toString(),
-      map: doc.getMap<number>('map').toJSON() as Record<string, number>,
+      map: doc.getMap<number>('map').toJSON(),
       stateVector: Y.encodeStateVector(doc),
     };
   } finally {

@@ -59,8 +59,9 @@ function createRecordingBackend() {
       }),
     deleteDocument: (docName) => write('delete', () => base.deleteDocument(docName)),
     listDocuments: () => base.listDocuments(),
-    async close() {
+    close() {
       events.push('close');
+      return Promise.resolve();
     },
   };
   return { backend, base, events, batchSizes, hooks, maxConcurrentWrites: () => maxConcurrentWrites };

@@ -3,15 +3,15 @@ import { runDocumentStoreSuite } from '../src/test-suite.ts';
 
 runDocumentStoreSuite({
   name: 'memory',
-  async createStore(options) {
+  createStore(options) {
     // One backend outlives its stores, which is what lets the suite reopen.
     const backend = createMemoryBackend();
     let store = createDocumentStore(backend, options);
-    return {
+    return Promise.resolve({
       store,
-      async reopen() {
+      reopen() {
         store = createDocumentStore(backend, options);
-        return store;
+        return Promise.resolve(store);
       },
       async injectRawEntry(docName, bytes) {
         await backend.appendEntries([{ docName, update: bytes }]);
@@ -19,6 +19,6 @@ runDocumentStoreSuite({
       async cleanup() {
         await store.close();
       },
-    };
+    });
   },
 });

@@ -139,7 +139,7 @@ describe('salvageLogEntries', () => {
       { id: 2, update: halfApplied },
       { id: 3, update: last },
     ]);
-    expect(salvaged.dropped).toEqual([{ id: 2, bytes: halfApplied.byteLength, reason: expect.any(String) }]);
+    expect(salvaged.dropped).toEqual([{ id: 2, bytes: halfApplied.byteLength, reason: expect.any(String) as string }]);
     const rebuilt = new Y.Doc();
     Y.applyUpdate(rebuilt, salvaged.update);
     expect(rebuilt.getText('t').toString()).toBe('kept and kept');

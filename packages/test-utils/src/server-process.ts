@@ -82,7 +82,7 @@ export async function startServerProcess(options: ServerProcessOptions): Promise
   });
 
   const port = await new Promise<number>((resolve, reject) => {
-    const lines = createInterface({ input: child.stdout! });
+    const lines = createInterface({ input: child.stdout });
     lines.on('line', (line) => {
       let entry: LogLine;
       try {

@@ -54,7 +54,8 @@ function randomEdit(doc: Y.Doc, random: (below: number) => number, formatting: b
 
 function contentOf(doc: Y.Doc): unknown {
   return {
-    text: doc.getText('text').toDelta(),
+    // Yjs types the delta as `any`.
+    text: doc.getText('text').toDelta() as unknown,
     map: doc.getMap('map').toJSON(),
     array: doc.getArray('array').toJSON(),
     xml: doc.getXmlFragment('xml').toString(),

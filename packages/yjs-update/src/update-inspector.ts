@@ -250,7 +250,7 @@ class UpdateReader {
       return;
     }
     const required = targetClock + 1;
-    const references = (this.references ??= new Map());
+    const references = (this.references ??= new Map<number, number>());
     const known = references.get(target);
     if (known === undefined) {
       if (references.size >= this.limits.maxClients) {
@@ -290,7 +290,7 @@ class UpdateReader {
         if (clock + length > endClock) endClock = clock + length;
       }
       if (rangeCount === 0) continue;
-      const deleteSet = (this.deleteSet ??= new Map());
+      const deleteSet = (this.deleteSet ??= new Map<number, DeleteSetRange>());
       const previous = deleteSet.get(client);
       deleteSet.set(client, { rangeCount: (previous?.rangeCount ?? 0) + rangeCount, endClock });
     }

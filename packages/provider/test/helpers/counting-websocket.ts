@@ -18,7 +18,7 @@ export interface CountingWebSockets {
 function byteLength(data: unknown): number {
   if (data instanceof ArrayBuffer) return data.byteLength;
   if (ArrayBuffer.isView(data)) return data.byteLength;
-  if (Array.isArray(data)) return data.reduce((total: number, part: Buffer) => total + part.byteLength, 0);
+  if (Array.isArray(data)) return (data as Buffer[]).reduce((total, part) => total + part.byteLength, 0);
   return 0;
 }
 
