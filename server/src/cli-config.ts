@@ -14,6 +14,7 @@ export interface CliConfig {
   readonly maxQueuedMessages: number;
   readonly roomIdleMs: number;
   readonly keepAliveIntervalMs: number;
+  readonly ownerProbeTimeoutMs: number;
   /** `auto`, `none` or a directory; see resolveStaticDir. */
   readonly staticDir: string;
   /** HS256 shared secret; '' when not set. */
@@ -109,6 +110,7 @@ const SETTINGS = [
   { key: 'maxQueuedMessages', flag: 'max-queued-messages', env: 'QUIRE_MAX_QUEUED_MESSAGES', fallback: defaults.maxQueuedMessages, parse: wholeNumber(), help: 'messages held while a document loads (close 1008 above)' },
   { key: 'roomIdleMs', flag: 'room-idle-ms', env: 'QUIRE_ROOM_IDLE_MS', fallback: defaults.roomIdleMs, parse: wholeNumber(), help: 'idle time before an empty document is unloaded' },
   { key: 'keepAliveIntervalMs', flag: 'keep-alive-ms', env: 'QUIRE_KEEP_ALIVE_MS', fallback: defaults.keepAliveIntervalMs, parse: wholeNumber(), help: 'liveness sweep period (0 = off)' },
+  { key: 'ownerProbeTimeoutMs', flag: 'owner-probe-timeout-ms', env: 'QUIRE_OWNER_PROBE_TIMEOUT_MS', fallback: defaults.ownerProbeTimeoutMs, parse: positive(), help: 'time the owner of a contested client ID has to answer a ping before its socket is dropped' },
   { key: 'jwtSecret', flag: 'jwt-secret', env: 'QUIRE_JWT_SECRET', fallback: '', parse: text, help: 'HS256 secret (32+ bytes) turns on JWT auth; prefer the env variable' },
   { key: 'jwtPublicKeyFile', flag: 'jwt-public-key-file', env: 'QUIRE_JWT_PUBLIC_KEY_FILE', fallback: '', parse: text, help: 'PEM public key file turns on JWT auth (see --jwt-algorithm)' },
   { key: 'jwtAlgorithm', flag: 'jwt-algorithm', env: 'QUIRE_JWT_ALGORITHM', fallback: 'RS256', parse: jwtAlgorithm, help: 'algorithm of the public key: RS256, ES256 or EdDSA' },

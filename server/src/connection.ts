@@ -228,6 +228,17 @@ export class Connection {
   }
 
   /**
+   * Asks the socket to prove the peer is still there, and to drop it if not
+   * (see SocketSession.probeLiveness). Used on the owner of a client ID that
+   * another connection wants, which may be a half-open socket. Closed
+   * connections too: a half-open socket never completes its close handshake,
+   * and holds its client IDs until the socket is gone.
+   */
+  probeLiveness(): void {
+    this.socket.probeLiveness?.();
+  }
+
+  /**
    * Closes with `closeCode`. quire.v1 clients first get the reason as a
    * message, since close frames carry little and browsers hide some codes.
    */

@@ -25,6 +25,7 @@ import type { ServerMetrics } from './metrics/server-metrics.ts';
 import { RoomAwareness } from './room-awareness.ts';
 import type { AwarenessLimits } from './security/awareness-guard.ts';
 import { ClientOwnership, type UpdateMessageKind, type Writer } from './security/client-ownership.ts';
+import { foreignClientRefusal } from './security/foreign-client-refusal.ts';
 import {
   addsDeletions,
   canonicalize,
@@ -369,7 +370,8 @@ export class Room {
       connection.send(encodeSyncStep1(Y.encodeStateVector(this.doc)));
       return;
     }
-    if (!verdict.ok) throw new ServerError(verdict.code, CLOSE_POLICY_VIOLATION, verdict.detail);
+    // 1008 for another principal; 1013 while an owner that may be this client's stale socket is probed.
+    if (!verdict.ok) throw foreignClientRefusal(verdict, writer, this.connections);
     connection.clockGaps = 0;
     if (connection.access !== 'write') {
       if (verdict.writtenClients.length > 0 || addsDeletions(this.doc, update)) {

@@ -17,6 +17,8 @@ export type ServerErrorCode =
   | 'ERR_APPLY_FAILED'
   | 'ERR_DOCUMENT_TOO_BIG'
   | 'ERR_TOO_MANY_IGNORED_MESSAGES'
+  /** 1013: the client ID is owned by a connection that may be the writer's own stale socket (foreign-client-refusal.ts). */
+  | 'ERR_CLIENT_ID_IN_USE'
   | UpdateRejectionCode
   | OwnershipRejectionCode
   | AwarenessRejectionCode;

@@ -36,6 +36,15 @@ export interface SyncServerOptions {
    */
   readonly keepAliveIntervalMs?: number;
   /**
+   * How long the owner of a contested client ID has to answer a ping. When
+   * an update writes a client ID another connection of possibly the same
+   * client owns (no authentication, or one subject), the owner may be that
+   * client's half-open previous socket: it is pinged at once and dropped
+   * unless a pong or a message comes within this window, which frees the ID
+   * long before the liveness sweep would. Default 2 s.
+   */
+  readonly ownerProbeTimeoutMs?: number;
+  /**
    * A directory holding a built web app (the editor demo), served to plain
    * HTTP GETs: `/` and `/d/<name>` get its index.html, other paths its files.
    * WebSocket upgrades on any path still open documents. Default null: none.
@@ -115,6 +124,7 @@ export const SYNC_SERVER_DEFAULTS = {
   maxQueuedMessages: 1000,
   roomIdleMs: 5_000,
   keepAliveIntervalMs: 10_000,
+  ownerProbeTimeoutMs: 2_000,
   staticDir: null as string | null,
   allowedOrigins: [] as readonly string[],
   authTimeoutMs: 10_000,
@@ -147,6 +157,7 @@ const POSITIVE: readonly NumericOption[] = [
   'authTimeoutMs',
   'handshakeTimeoutMs',
   'maxIgnoredMessagesPerMinute',
+  'ownerProbeTimeoutMs',
 ];
 
 const NON_NEGATIVE: readonly NumericOption[] = [

@@ -17,4 +17,9 @@ export interface SocketLike {
    */
   sendShared?(message: SharedMessage): void;
   close(code: number, reason: string): void;
+  /**
+   * Checks that the peer is still there (a ping) and drops the socket if it
+   * does not answer in time. Optional: sockets without it are never probed.
+   */
+  probeLiveness?(): void;
 }

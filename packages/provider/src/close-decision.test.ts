@@ -11,7 +11,7 @@ const facts = (overrides: Partial<CloseFacts>): CloseFacts => ({
 });
 
 describe('decideAfterClose', () => {
-  it.each(CLOSE_CODES.filter((entry) => entry.code !== 4401 && entry.code !== 4403 && entry.code !== 1007))(
+  it.each(CLOSE_CODES.filter((entry) => ![4401, 4403, 1007, 1013].includes(entry.code)))(
     'follows the reconnect flag of $code',
     (entry) => {
       expect(decideAfterClose(facts({ code: entry.code })).kind).toBe(entry.reconnect ? 'reconnect' : 'stop');
@@ -48,5 +48,21 @@ describe('decideAfterClose', () => {
   it('retries one malformed-message close and stops at the second in a row', () => {
     expect(decideAfterClose(facts({ code: 1007, badMessageStreak: 1 })).kind).toBe('reconnect');
     expect(decideAfterClose(facts({ code: 1007, badMessageStreak: 2 })).kind).toBe('stop');
+  });
+
+  it('retries 1013 later, never for good, whatever the reason', () => {
+    for (const reason of ['ERR_CLIENT_ID_IN_USE', 'ERR_SLOW_CONSUMER', 'ERR_AUTH_HOOK_TIMEOUT']) {
+      const serverError = { code: 1013, reason };
+      expect(decideAfterClose(facts({ code: 1013, reason: 'try again later', serverError }))).toEqual({ kind: 'retry-later' });
+      // The close frame lost after the error message: the message decides.
+      expect(decideAfterClose(facts({ code: 1006, serverError }))).toEqual({ kind: 'retry-later' });
+    }
+    expect(decideAfterClose(facts({ code: 1013 }))).toEqual({ kind: 'retry-later' });
+  });
+
+  it('still stops after 1008 ERR_UPDATE_FOREIGN_CLIENT: another user holds the client ID', () => {
+    const serverError = { code: 1008, reason: 'ERR_UPDATE_FOREIGN_CLIENT' };
+    expect(decideAfterClose(facts({ code: 1008, reason: 'policy violation', serverError })).kind).toBe('stop');
+    expect(decideAfterClose(facts({ code: 1006, serverError })).kind).toBe('stop');
   });
 });

@@ -1,9 +1,22 @@
-import { CLOSE_BAD_MESSAGE, CLOSE_FORBIDDEN, CLOSE_UNAUTHORIZED, findCloseCode } from '@quire/protocol';
+import {
+  CLOSE_BAD_MESSAGE,
+  CLOSE_FORBIDDEN,
+  CLOSE_TRY_AGAIN_LATER,
+  CLOSE_UNAUTHORIZED,
+  findCloseCode,
+} from '@quire/protocol';
 import type { ServerErrorInfo } from './provider-events.ts';
 
 /** What the provider does after a connection closed that it did not close itself. */
 export type CloseDecision =
   | { readonly kind: 'reconnect' }
+  /**
+   * The server turned the connection away for now (1013: overloaded, or the
+   * client ID is still held by this client's previous socket while the
+   * server checks it). Reconnect, but the backoff window keeps growing even
+   * if the connection synced first: it did no useful work.
+   */
+  | { readonly kind: 'retry-later' }
   | { readonly kind: 'stop' }
   | { readonly kind: 'permission-denied'; readonly reason: string };
 
@@ -22,12 +35,13 @@ export const MAX_BAD_MESSAGE_STREAK = 2;
 
 const RECONNECT: CloseDecision = Object.freeze({ kind: 'reconnect' });
 const STOP: CloseDecision = Object.freeze({ kind: 'stop' });
+const RETRY_LATER: CloseDecision = Object.freeze({ kind: 'retry-later' });
 
 /**
  * The provider's close-code policy: the `reconnect` flag of the shared close
  * code table, with permission codes reported as such, a repeated 1007 taken
- * as permanent, and unknown 4400–4499 codes treated as permanent as the stock
- * client does.
+ * as permanent, 1013 retried without resetting the backoff, and unknown
+ * 4400–4499 codes treated as permanent as the stock client does.
  */
 export function decideAfterClose(facts: CloseFacts): CloseDecision {
   // A lost close frame (1005/1006) after an error message: the message says why.
@@ -40,5 +54,6 @@ export function decideAfterClose(facts: CloseFacts): CloseDecision {
   }
   if (entry === undefined) return code >= 4400 && code < 4500 ? STOP : RECONNECT;
   if (entry === CLOSE_BAD_MESSAGE) return facts.badMessageStreak >= MAX_BAD_MESSAGE_STREAK ? STOP : RECONNECT;
+  if (entry === CLOSE_TRY_AGAIN_LATER) return RETRY_LATER;
   return entry.reconnect ? RECONNECT : STOP;
 }

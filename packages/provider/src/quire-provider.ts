@@ -399,6 +399,9 @@ export class QuireProvider extends ProviderState {
         // Waking from a long sleep is not the server's fault: same server, no waiting.
         reconnectDelayMs = cause === 'wake' ? this.scheduler.immediately() : this.scheduler.afterFailure();
         break;
+      case 'retry-later':
+        reconnectDelayMs = this.scheduler.afterRefusal();
+        break;
       case 'stop':
       case 'permission-denied':
         this.shouldConnect = false;

@@ -18,6 +18,8 @@ export class ReconnectScheduler {
   private readonly backoff: Backoff;
   private timer: ReturnType<typeof setTimeout> | undefined;
   private urlIndex = 0;
+  /** The current connection synced; its failure starts from the smallest window again. */
+  private connectionSucceeded = false;
 
   constructor(private readonly options: ReconnectSchedulerOptions) {
     const { minDelayMs, maxDelayMs, random } = options;
@@ -34,8 +36,17 @@ export class ReconnectScheduler {
 
   /** After a failure: the next server, after a backoff delay. Returns the delay. */
   afterFailure(): number {
-    this.urlIndex = (this.urlIndex + 1) % this.options.urls.length;
-    return this.schedule(this.backoff.next());
+    if (this.connectionSucceeded) this.backoff.reset();
+    return this.retry();
+  }
+
+  /**
+   * After the server turned the connection away for now (1013): as a
+   * failure, but a sync before the refusal does not count as success, so a
+   * refusal that lasts costs fewer and fewer attempts.
+   */
+  afterRefusal(): number {
+    return this.retry();
   }
 
   /** Not the server's fault (the page woke up): the same server, at once. */
@@ -43,9 +54,12 @@ export class ReconnectScheduler {
     return this.schedule(0);
   }
 
-  /** The connection did useful work: the next failure waits the shortest window again. */
+  /**
+   * The connection did useful work: unless the server then turns it away
+   * (afterRefusal), the next failure waits the shortest window again.
+   */
   succeeded(): void {
-    this.backoff.reset();
+    this.connectionSucceeded = true;
   }
 
   /** Runs a pending attempt now instead of waiting out its delay. */
@@ -58,6 +72,12 @@ export class ReconnectScheduler {
   cancel(): void {
     if (this.timer !== undefined) clearTimeout(this.timer);
     this.timer = undefined;
+  }
+
+  private retry(): number {
+    this.connectionSucceeded = false;
+    this.urlIndex = (this.urlIndex + 1) % this.options.urls.length;
+    return this.schedule(this.backoff.next());
   }
 
   private schedule(delay: number): number {

@@ -63,6 +63,34 @@ describe('reconnecting', () => {
     expect(closes.map((event) => event.reconnectDelayMs)).toEqual([50, 100, 50]);
   });
 
+  it('retries after 1013 ERR_CLIENT_ID_IN_USE with a window that keeps growing although each connection synced', () => {
+    const { provider, sockets } = createFakeProvider({ minBackoffMs: 100, maxBackoffMs: 1_000 });
+    const closes = recordCloses(provider);
+    // The socket the server still holds is cut on this side first; then every
+    // attempt syncs and is turned away while the server checks the old socket.
+    sockets.last().accept();
+    sockets.last().receive(encodeSyncStep2(Y.encodeStateAsUpdate(new Y.Doc())));
+    sockets.last().drop(1006);
+    for (let attempt = 0; attempt < 4; attempt++) {
+      vi.runOnlyPendingTimers();
+      const socket = sockets.last();
+      socket.accept();
+      socket.receive(encodeSyncStep2(Y.encodeStateAsUpdate(new Y.Doc())));
+      expect(provider.synced).toBe(true);
+      socket.receive(encodeError(1013, 'ERR_CLIENT_ID_IN_USE'));
+      socket.drop(1013, 'try again later');
+      expect(provider.status).toBe('connecting');
+    }
+    expect(closes.map((event) => event.reconnectDelayMs)).toEqual([50, 100, 200, 400, 500]);
+    expect(provider.lastServerError).toEqual({ code: 1013, reason: 'ERR_CLIENT_ID_IN_USE' });
+    // Once a connection is accepted and synced, the next failure starts small again.
+    vi.runOnlyPendingTimers();
+    sockets.last().accept();
+    sockets.last().receive(encodeSyncStep2(Y.encodeStateAsUpdate(new Y.Doc())));
+    sockets.last().drop(1006);
+    expect(closes.at(-1)?.reconnectDelayMs).toBe(50);
+  });
+
   it('reports status changes: connecting while it tries, connected while open', () => {
     const { provider, sockets } = createFakeProvider({ connect: false });
     const statuses: ProviderStatus[] = [];

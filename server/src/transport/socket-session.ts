@@ -71,8 +71,10 @@ const SINGLE_WRITE_MAX_BYTES = 16 * 1024;
  */
 export class SocketSession implements SocketLike {
   readonly connection: Connection;
-  /** Cleared by each liveness sweep; any message or pong sets it again. */
+  /** Cleared by each liveness sweep; any message or pong sets it again (markAlive). */
   alive = true;
+  /** Drops the socket unless a sign of life comes first; set while a probe is pending. */
+  private probeTimer: NodeJS.Timeout | undefined;
   private room: Room | undefined;
   /** Messages that arrived before the connection was authorized; allocated on first use. */
   private preAuth: Uint8Array[] | undefined;
@@ -161,6 +163,41 @@ export class SocketSession implements SocketLike {
     this.ws.close(code, reason);
   }
 
+  /**
+   * Pings now and terminates the socket unless a pong or a message arrives
+   * within `ownerProbeTimeoutMs`. A half-open socket (its client gone with a
+   * network change) never answers; dropping it frees the client IDs it owns
+   * without waiting one or two keep-alive periods. A socket already closing
+   * gets no ping, only the same deadline to finish. One probe at a time.
+   */
+  probeLiveness(): void {
+    if (this.probeTimer !== undefined) return;
+    const { connection } = this;
+    this.probeTimer = setTimeout(() => {
+      this.probeTimer = undefined;
+      this.context.logger.info(
+        { docName: connection.docName, connectionId: connection.id },
+        'client-ID owner did not answer the liveness probe; socket dropped',
+      );
+      this.ws.terminate();
+    }, this.context.options.ownerProbeTimeoutMs);
+    this.probeTimer.unref();
+    if (this.ws.readyState === WebSocket.OPEN) this.ws.ping();
+  }
+
+  /** A message or a pong arrived: the peer is there. Ends a pending probe. */
+  markAlive(): void {
+    this.alive = true;
+    if (this.probeTimer === undefined) return;
+    clearTimeout(this.probeTimer);
+    this.probeTimer = undefined;
+    const { connection } = this;
+    this.context.logger.info(
+      { docName: connection.docName, connectionId: connection.id },
+      'client-ID owner answered the liveness probe',
+    );
+  }
+
   /** One message from the socket. */
   receive(data: RawData, isBinary: boolean): void {
     const { connection } = this;
@@ -204,6 +241,8 @@ export class SocketSession implements SocketLike {
   /** The socket closed: leave the room and stop the authorization timers. */
   handleClose(code: number): void {
     const { connection, context } = this;
+    if (this.probeTimer !== undefined) clearTimeout(this.probeTimer);
+    this.probeTimer = undefined;
     this.auth?.end();
     this.preAuth = undefined;
     if (this.room !== undefined) {

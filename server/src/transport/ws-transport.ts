@@ -67,12 +67,12 @@ export class WsTransport {
     this.onSocketMessage = function (data, isBinary) {
       const session = sockets.get(this);
       if (session === undefined) return;
-      session.alive = true;
+      session.markAlive();
       session.receive(data, isBinary);
     };
     this.onSocketPong = function () {
       const session = sockets.get(this);
-      if (session !== undefined) session.alive = true;
+      if (session !== undefined) session.markAlive();
     };
     this.onSocketError = function (error) {
       const session = sockets.get(this);
