@@ -70,7 +70,7 @@ export class BucketHistogram {
     this.count = 0;
   }
 
-  async get(): Promise<HistogramExposition> {
+  get(): Promise<HistogramExposition> {
     const values: Sample[] = [];
     let cumulative = 0;
     for (let bucket = 0; bucket < this.bounds.length; bucket++) {
@@ -80,6 +80,6 @@ export class BucketHistogram {
     values.push({ metricName: `${this.name}_bucket`, labels: { le: '+Inf' }, value: this.count });
     values.push({ metricName: `${this.name}_sum`, labels: {}, value: this.sum });
     values.push({ metricName: `${this.name}_count`, labels: {}, value: this.count });
-    return { name: this.name, help: this.help, type: this.type, aggregator: this.aggregator, values };
+    return Promise.resolve({ name: this.name, help: this.help, type: this.type, aggregator: this.aggregator, values });
   }
 }

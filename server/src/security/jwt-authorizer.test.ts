@@ -200,7 +200,7 @@ describe('readBearerToken and defineAuthorize', () => {
   });
 
   it('checks that a hook is a function', async () => {
-    const hook = defineAuthorize(async () => ({ access: 'read' }));
+    const hook = defineAuthorize(() => Promise.resolve({ access: 'read' }));
     await expect(hook({ docName: 'a', headers: {} })).resolves.toEqual({ access: 'read' });
     expect(() => defineAuthorize('nope' as unknown as Authorize)).toThrow(TypeError);
     expect(new AuthError('ERR_AUTH_FORBIDDEN', 'no-access').status).toBe(403);

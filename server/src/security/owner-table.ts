@@ -33,8 +33,8 @@ export class OwnerTable<Owner> {
 
   /** Makes `owner` the owner of `clientId`, taking it from whoever owned it. */
   assign(clientId: number, owner: Owner): void {
-    const owners = (this.owners ??= new Map());
-    const byConnection = (this.byConnection ??= new Map());
+    const owners = (this.owners ??= new Map<number, Owner>());
+    const byConnection = (this.byConnection ??= new Map<number, Set<number>>());
     const previous = owners.get(clientId);
     if (previous !== undefined) byConnection.get(this.connectionIdOf(previous))?.delete(clientId);
     owners.set(clientId, owner);

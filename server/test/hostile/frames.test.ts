@@ -27,7 +27,7 @@ afterAll(async () => {
 /** A stored document the attack targets; it must read back unchanged. */
 async function victim(docName: string): Promise<void> {
   stored[docName] = `original ${docName}`;
-  await writeStored(harness.url, docName, stored[docName]!);
+  await writeStored(harness.url, docName, stored[docName]);
 }
 
 async function expectClosedWith(docName: string, bytes: Uint8Array | string, code: number): Promise<void> {

@@ -40,7 +40,7 @@ afterAll(async () => {
 
 async function victim(docName: string): Promise<void> {
   stored[docName] = `original ${docName}`;
-  await writeStored(harness.url, docName, stored[docName]!);
+  await writeStored(harness.url, docName, stored[docName]);
 }
 
 function bytes(build: (encoder: encoding.Encoder) => void): Uint8Array {

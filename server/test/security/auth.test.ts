@@ -167,7 +167,7 @@ describe('session lifetime', () => {
     expect((await client.next('saved')).count).toBe(1);
     // A refresh that only grants reading turns the connection read-only.
     client.send(encodeAuthToken(signToken({ sub: 'refresher', read: ['refresh'] })));
-    await vi.waitFor(async () => {
+    await vi.waitFor(() => {
       client.send(encodeSyncUpdate(textUpdate('!', doc)));
       expect(client.received.some((message) => message.type === 'error' && message.reason === 'ERR_READ_ONLY')).toBe(true);
     });

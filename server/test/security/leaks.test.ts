@@ -20,10 +20,10 @@ afterEach(async () => {
   await closeTestServers();
 });
 
-const authorize: Authorize = async ({ token }) => {
-  if (token === 'ok') return { access: 'write', expiresAt: Date.now() + 3_600_000 };
-  throw new AuthError('ERR_AUTH_UNAUTHORIZED', 'bad-signature');
-};
+const authorize: Authorize = ({ token }) =>
+  token === 'ok'
+    ? Promise.resolve({ access: 'write', expiresAt: Date.now() + 3_600_000 })
+    : Promise.reject(new AuthError('ERR_AUTH_UNAUTHORIZED', 'bad-signature'));
 
 function heapMiB(): number {
   collectGarbage();
