@@ -5,7 +5,7 @@ import { WebsocketProvider } from 'y-websocket';
 import { QUIRE_SUBPROTOCOL, encodeSyncStep1, encodeSyncUpdate } from '@quire/protocol';
 import { createTempDir, startServerProcess, type ServerProcess } from '@quire/test-utils';
 import { RawClient } from '../helpers/raw-client.ts';
-import { TEST_SECRET, writeAll } from '../security/helpers/tokens.ts';
+import { signToken, TEST_SECRET, writeAll } from '../security/helpers/tokens.ts';
 
 /**
  * One real server process (JWT auth on, LevelDB in a temp dir) shared by the
@@ -152,4 +152,11 @@ export async function assertServedAndIntact(harness: Harness, expected: Readonly
   for (const [docName, text] of Object.entries(expected)) {
     expect(await readText(harness.url, docName), `document ${docName} after restart`).toBe(text);
   }
+}
+
+/** `GET /api/documents` as an operator with a token that may read every document (authentication is on). */
+export async function listDocuments(harness: Harness): Promise<{ name: string; storedBytes: number }[]> {
+  const response = await fetch(`${harness.server.httpUrl}/api/documents?token=${encodeURIComponent(signToken({ read: ['*'] }))}`);
+  const body = (await response.json()) as { documents: { name: string; storedBytes: number }[] };
+  return body.documents;
 }

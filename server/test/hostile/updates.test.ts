@@ -16,6 +16,7 @@ import {
   connectStock,
   destroyStockClients,
   Harness,
+  listDocuments,
   openRaw,
   readText,
   textUpdate,
@@ -169,9 +170,7 @@ describe('hostile updates (rows 15–22)', () => {
   it('row 21: the same update 1,000 times changes the document once and does not grow the log', async () => {
     await victim('row-21');
     const storedBytes = async (): Promise<number> => {
-      const response = await fetch(`${harness.server.httpUrl}/api/documents`);
-      const body = (await response.json()) as { documents: { name: string; storedBytes: number }[] };
-      return body.documents.find((document) => document.name === 'row-21')!.storedBytes;
+      return (await listDocuments(harness)).find((document) => document.name === 'row-21')!.storedBytes;
     };
     const client = await openRaw(harness.url, 'row-21', { extensions: true });
     const update = textUpdate(' once');

@@ -1,7 +1,7 @@
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { killServerProcesses, removeTempDirs } from '@quire/test-utils';
 import { signToken, writeAll } from '../security/helpers/tokens.ts';
-import { assertServedAndIntact, destroyStockClients, documentUrl, Harness, writeStored } from './harness.ts';
+import { assertServedAndIntact, destroyStockClients, documentUrl, Harness, listDocuments, writeStored } from './harness.ts';
 import { rawRequest, upgradeRequest } from './raw-http.ts';
 
 // Rows 1–6 of the hostile-input table: attacks on the HTTP upgrade itself.
@@ -25,9 +25,7 @@ const pathFor = (docName: string, token = writeAll()): string =>
   new URL(documentUrl('ws://127.0.0.1', docName, token)).pathname + `?token=${encodeURIComponent(token)}`;
 
 async function listedDocuments(): Promise<string[]> {
-  const response = await fetch(`${harness.server.httpUrl}/api/documents`);
-  const body = (await response.json()) as { documents: { name: string }[] };
-  return body.documents.map((document) => document.name);
+  return (await listDocuments(harness)).map((document) => document.name);
 }
 
 describe('hostile upgrade requests (rows 1–6)', () => {

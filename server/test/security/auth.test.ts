@@ -9,7 +9,7 @@ import {
 } from '@quire/protocol';
 import { createTempDir, killServerProcesses, removeTempDirs, startServerProcess } from '@quire/test-utils';
 import { RawClient } from '../helpers/raw-client.ts';
-import { destroyStockClients, documentUrl, Harness, readText, textUpdate } from '../hostile/harness.ts';
+import { destroyStockClients, documentUrl, Harness, listDocuments, readText, textUpdate } from '../hostile/harness.ts';
 import { rawRequest, upgradeRequest } from '../hostile/raw-http.ts';
 import { createKeyPair, signWithKey, type PublicKeyAlgorithm } from './helpers/keys.ts';
 import { signToken } from './helpers/tokens.ts';
@@ -137,8 +137,7 @@ describe('auth matrix: claims × presentations against real upgrades', () => {
   });
 
   it('the only documents of refused attempts that exist are those written with access', async () => {
-    const response = await fetch(`${harness.server.httpUrl}/api/documents`);
-    const { documents } = (await response.json()) as { documents: { name: string }[] };
+    const documents = await listDocuments(harness);
     expect(documents.map((document) => document.name)).toEqual(['matrix/doc']);
   });
 });
