@@ -2,7 +2,7 @@ import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import * as Y from 'yjs';
 import { createMemoryStore, type DocumentStore } from '@quire/storage';
-import { authoredHistory, clientIds, editOp, groupsOf, toLegacyForm } from '@quire/test-utils';
+import { authoredHistory, clientIds, editOp, groupsOf, toLegacyForm } from '@quire/test-utils/yjs';
 import { concatenateUpdates, inspectUpdate } from '@quire/yjs-update';
 import { exportDocument, importDocument } from '../src/document-transfer.ts';
 

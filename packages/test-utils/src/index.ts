@@ -4,6 +4,3 @@ export { createTempDir, removeTempDirs } from './temp-dir.ts';
 export { createSeededRandom } from './seeded-random.ts';
 export { startTcpProxy } from './tcp-proxy.ts';
 export type { TcpProxy } from './tcp-proxy.ts';
-export { toLegacyForm } from './legacy-update-form.ts';
-export { AUTHORS, authoredHistory, clientIds, editOp, groupsOf, history } from './yjs-history.ts';
-export type { EditOp } from './yjs-history.ts';

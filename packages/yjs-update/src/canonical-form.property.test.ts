@@ -4,7 +4,7 @@ import * as Y from 'yjs';
 import { concatenateUpdates, type InspectedUpdate } from './update-concatenation.ts';
 import { inspectUpdate } from './update-inspector.ts';
 import { toCanonicalUpdate } from './canonical-update.ts';
-import { authoredHistory, clientIds, editOp, groupsOf, history } from '@quire/test-utils';
+import { authoredHistory, clientIds, editOp, groupsOf, history } from '@quire/test-utils/yjs';
 
 // Joins are stored and sent in place of the updates they join, so they must
 // be in Yjs's own form and mean exactly what the parts mean: to a receiver
