@@ -1,7 +1,7 @@
 #!/usr/bin/env node
-import { CLI_USAGE, CliConfigError, readCliConfig } from './cli-config.ts';
-import { dataDirectoryStorage, startServer } from './main.ts';
-import { isStorageCommand, runStorageCommand, STORAGE_COMMAND_USAGE } from './storage-command.ts';
+import { CLI_USAGE, CliConfigError, readCliConfig } from './cli/cli-config.ts';
+import { dataDirectoryStorage, startServer } from './cli/main.ts';
+import { isStorageCommand, runStorageCommand, STORAGE_COMMAND_USAGE } from './cli/storage-command.ts';
 
 // The CLI is the one place allowed to write to the terminal directly: usage
 // and start-up failures happen before (or instead of) a logger.

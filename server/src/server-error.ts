@@ -4,8 +4,8 @@ import {
   ProtocolDecodeError,
   type CloseCode,
 } from '@quire/protocol';
-import type { AwarenessRejectionCode } from './security/awareness-guard.ts';
-import type { OwnershipRejectionCode } from './security/client-ownership.ts';
+import type { AwarenessRejectionCode } from './awareness/awareness-guard.ts';
+import type { OwnershipRejectionCode } from './ownership/client-ownership.ts';
 import type { UpdateRejectionCode } from '@quire/yjs-update';
 
 export type ServerErrorCode =

@@ -1,7 +1,7 @@
 import type { DocumentStore } from '@quire/storage';
 import type { Logger } from './logger.ts';
 import { createServerMetrics, type ServerMetrics } from './metrics/server-metrics.ts';
-import type { Authorize } from './security/jwt-authorizer.ts';
+import type { Authorize } from './auth/jwt-authorizer.ts';
 
 export interface SyncServerOptions {
   /** Where documents live. The server closes it on `close()`. */

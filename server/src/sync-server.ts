@@ -1,11 +1,11 @@
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { CLOSE_GOING_AWAY } from '@quire/protocol';
-import { createHttpHandler } from './http-routes.ts';
-import { createStaticFiles, SYNC_PATH_META } from './static-files.ts';
+import { createHttpHandler } from './http/http-routes.ts';
+import { createStaticFiles, SYNC_PATH_META } from './http/static-files.ts';
 import { createSilentLogger } from './logger.ts';
-import { RoomRegistry } from './room-registry.ts';
-import { createOriginCheck } from './security/origin-policy.ts';
+import { RoomRegistry } from './room/room-registry.ts';
+import { createOriginCheck } from './auth/origin-policy.ts';
 import { resolveSyncServerOptions, type SyncServerOptions } from './server-options.ts';
 import { WsTransport } from './transport/ws-transport.ts';
 

@@ -6,7 +6,7 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { createMemoryStore } from '@quire/storage';
 import { QUIRE_SUBPROTOCOL } from '@quire/protocol';
 import { createSilentLogger } from '../src/logger.ts';
-import { RoomRegistry } from '../src/room-registry.ts';
+import { RoomRegistry } from '../src/room/room-registry.ts';
 import { resolveSyncServerOptions } from '../src/server-options.ts';
 import { WsTransport } from '../src/transport/ws-transport.ts';
 import { RawClient } from './helpers/raw-client.ts';

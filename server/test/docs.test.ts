@@ -1,6 +1,6 @@
 import { readFile } from 'node:fs/promises';
 import { describe, expect, it } from 'vitest';
-import { CLI_USAGE } from '../src/cli-config.ts';
+import { CLI_USAGE } from '../src/cli/cli-config.ts';
 
 const readme = await readFile(new URL('../../README.md', import.meta.url), 'utf8');
 const settingsTable = /<!-- settings-table:start -->([\s\S]*)<!-- settings-table:end -->/.exec(readme)?.[1] ?? '';

@@ -5,8 +5,8 @@ import * as Y from 'yjs';
 import { createLevelStore, openLevelBackend } from '@quire/storage-level';
 import { integrateOneByOne, readOutOfOrderLog } from '@quire/storage/test-suite';
 import { createTempDir, removeTempDirs } from '@quire/test-utils';
-import { dataDirectoryStorage } from '../src/main.ts';
-import { runStorageCommand, type StorageCommand } from '../src/storage-command.ts';
+import { dataDirectoryStorage } from '../src/cli/main.ts';
+import { runStorageCommand, type StorageCommand } from '../src/cli/storage-command.ts';
 
 // The check, repair and repair-storage commands in-process: arguments, exit statuses and
 // what they print. The corrupt-document path against the real CLI and a

@@ -4,7 +4,7 @@ import * as Y from 'yjs';
 import { createMemoryStore, type DocumentStore } from '@quire/storage';
 import { authoredHistory, clientIds, editOp, groupsOf, toLegacyForm } from '@quire/test-utils/yjs';
 import { concatenateUpdates, inspectUpdate } from '@quire/yjs-update';
-import { exportDocument, importDocument } from '../src/document-transfer.ts';
+import { exportDocument, importDocument } from '../src/cli/document-transfer.ts';
 
 // Whatever form its entries are in (joins in Yjs's form, joins an older
 // server wrote in arrival order, a merged state written after entries that

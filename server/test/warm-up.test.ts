@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { warmUp } from '../src/warm-up.ts';
+import { warmUp } from '../src/cli/warm-up.ts';
 
 describe('start-up warm-up', () => {
   it('runs a join, two clients\' resumes and live edits through a throwaway room', async () => {

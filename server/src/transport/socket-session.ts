@@ -9,17 +9,17 @@ import {
   QUIRE_SUBPROTOCOL,
   decodeMessage,
 } from '@quire/protocol';
-import { Connection } from '../connection.ts';
+import { Connection } from '../room/connection.ts';
 import type { Logger } from '../logger.ts';
-import type { Room } from '../room.ts';
-import type { RoomRegistry } from '../room-registry.ts';
-import type { AuthorizeResult } from '../security/jwt-authorizer.ts';
+import type { Room } from '../room/room.ts';
+import type { RoomRegistry } from '../room/room-registry.ts';
+import type { AuthorizeResult } from '../auth/jwt-authorizer.ts';
 import type { ResolvedSyncServerOptions } from '../server-options.ts';
 import { closeCodeForError, errorCodeOf } from '../server-error.ts';
-import type { SharedMessage } from '../shared-message.ts';
-import type { SocketLike } from '../socket-like.ts';
+import type { SharedMessage } from '../room/shared-message.ts';
+import type { SocketLike } from '../room/socket-like.ts';
 import { frameBinary } from './binary-frame.ts';
-import { SessionAuth } from './session-auth.ts';
+import { SessionAuth } from '../auth/session-auth.ts';
 
 /**
  * Messages a connection that authenticates by message may send before its

@@ -2,13 +2,13 @@ import { resolve } from 'node:path';
 import { isStorageError } from '@quire/storage';
 import { createLevelStore, repairLevelDirectory } from '@quire/storage-level';
 import type { CliConfig } from './cli-config.ts';
-import { createLogger, type Logger } from './logger.ts';
-import { createServerMetrics } from './metrics/server-metrics.ts';
-import { createJwtAuthorizer } from './security/jwt-authorizer.ts';
-import { jwtOptionsFromSettings, parseOriginList } from './security/jwt-settings.ts';
+import { createLogger, type Logger } from '../logger.ts';
+import { createServerMetrics } from '../metrics/server-metrics.ts';
+import { createJwtAuthorizer } from '../auth/jwt-authorizer.ts';
+import { jwtOptionsFromSettings, parseOriginList } from '../auth/jwt-settings.ts';
 import { resolveStaticDir } from './static-dir-setting.ts';
 import type { StorageAccess } from './storage-command.ts';
-import { createSyncServer, type SyncServer } from './sync-server.ts';
+import { createSyncServer, type SyncServer } from '../sync-server.ts';
 import { warmUp } from './warm-up.ts';
 
 /** The data directory's storage, as the storage commands (check, repair, export, import) use it: no server, no hooks. */

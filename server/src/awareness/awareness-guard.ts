@@ -1,7 +1,7 @@
 import * as encoding from 'lib0/encoding';
 import { ByteCursor, ByteCursorError } from '@quire/protocol';
 import { measureJsonDepth } from '@quire/yjs-update';
-import { OwnerTable } from './owner-table.ts';
+import { OwnerTable } from '../ownership/owner-table.ts';
 
 export type AwarenessRejectionCode =
   | 'ERR_AWARENESS_MALFORMED'

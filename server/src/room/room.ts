@@ -14,18 +14,18 @@ import {
   type Message,
 } from '@quire/protocol';
 import type { DocumentStore } from '@quire/storage';
-import type { Logger } from './logger.ts';
+import type { Logger } from '../logger.ts';
 import { Connection } from './connection.ts';
 import { EncodedStateCache } from './encoded-state-cache.ts';
 import { createRoomDocument } from './room-document.ts';
 import { SharedMessage } from './shared-message.ts';
 import { TurnApplyQueue, type AppliedTurn } from './turn-apply-queue.ts';
 import { UpdateBroadcast } from './update-broadcast.ts';
-import type { ServerMetrics } from './metrics/server-metrics.ts';
-import { RoomAwareness } from './room-awareness.ts';
-import type { AwarenessLimits } from './security/awareness-guard.ts';
-import { ClientOwnership, type UpdateMessageKind, type Writer } from './security/client-ownership.ts';
-import { foreignClientRefusal } from './security/foreign-client-refusal.ts';
+import type { ServerMetrics } from '../metrics/server-metrics.ts';
+import { RoomAwareness } from '../awareness/room-awareness.ts';
+import type { AwarenessLimits } from '../awareness/awareness-guard.ts';
+import { ClientOwnership, type UpdateMessageKind, type Writer } from '../ownership/client-ownership.ts';
+import { foreignClientRefusal } from '../ownership/foreign-client-refusal.ts';
 import {
   addsDeletions,
   canonicalize,
@@ -34,7 +34,7 @@ import {
   type ResolvedUpdateLimits,
   type UpdateInspection,
 } from '@quire/yjs-update';
-import { closeCodeForError, errorCodeOf, ServerError } from './server-error.ts';
+import { closeCodeForError, errorCodeOf, ServerError } from '../server-error.ts';
 import { validateStateVector } from './state-vector.ts';
 
 /** Who caused a change to the room's document. */

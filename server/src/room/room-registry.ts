@@ -1,7 +1,7 @@
 import type { CloseCode } from '@quire/protocol';
 import type { DocumentStore } from '@quire/storage';
-import type { Logger } from './logger.ts';
-import type { ServerMetrics } from './metrics/server-metrics.ts';
+import type { Logger } from '../logger.ts';
+import type { ServerMetrics } from '../metrics/server-metrics.ts';
 import { Room, type RoomLimits } from './room.ts';
 
 // Appends since load below which a log is left as is on unload: merging a

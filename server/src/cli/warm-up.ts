@@ -1,10 +1,10 @@
 import * as Y from 'yjs';
 import { decodeMessage, encodeSyncStep1, encodeSyncStep2, encodeSyncUpdate } from '@quire/protocol';
 import { createMemoryStore, type DocumentStore } from '@quire/storage';
-import { Connection } from './connection.ts';
-import { createSilentLogger } from './logger.ts';
-import { Room } from './room.ts';
-import type { SocketLike } from './socket-like.ts';
+import { Connection } from '../room/connection.ts';
+import { createSilentLogger } from '../logger.ts';
+import { Room } from '../room/room.ts';
+import type { SocketLike } from '../room/socket-like.ts';
 
 const WARM_UP_EDITS = 64;
 // Rounds of this many offline edits at scattered places (shared by two

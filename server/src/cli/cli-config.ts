@@ -1,7 +1,7 @@
 import { parseArgs } from 'node:util';
-import { LOG_LEVELS, type LogLevel } from './logger.ts';
-import type { JwtPublicKeyAlgorithm } from './security/jwt-verifier.ts';
-import { SYNC_SERVER_DEFAULTS } from './server-options.ts';
+import { LOG_LEVELS, type LogLevel } from '../logger.ts';
+import type { JwtPublicKeyAlgorithm } from '../auth/jwt-verifier.ts';
+import { SYNC_SERVER_DEFAULTS } from '../server-options.ts';
 
 export interface CliConfig {
   readonly host: string;

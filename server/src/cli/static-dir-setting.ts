@@ -4,10 +4,10 @@ import { fileURLToPath } from 'node:url';
 
 /**
  * Where the editor package's build puts the demo app, found relative to this
- * file (server/src or server/dist alike). The server only serves these
+ * file (server/src/cli or server/dist/cli alike). The server only serves these
  * files; it never imports editor code.
  */
-const EDITOR_DEMO_DIR = fileURLToPath(new URL('../../editor/dist/demo', import.meta.url));
+const EDITOR_DEMO_DIR = fileURLToPath(new URL('../../../editor/dist/demo', import.meta.url));
 
 /**
  * Turns the `--static-dir` setting into a directory or null: `none` serves

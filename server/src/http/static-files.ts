@@ -3,7 +3,7 @@ import { createReadStream } from 'node:fs';
 import { readFile, realpath, stat } from 'node:fs/promises';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { extname, join, resolve, sep } from 'node:path';
-import type { Logger } from './logger.ts';
+import type { Logger } from '../logger.ts';
 
 /** Content types of what a Vite build emits; anything else is served as bytes. */
 const CONTENT_TYPES: Readonly<Record<string, string>> = {

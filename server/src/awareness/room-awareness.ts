@@ -1,13 +1,13 @@
 import * as awarenessProtocol from 'y-protocols/awareness';
 import { CLOSE_BAD_MESSAGE, CLOSE_POLICY_VIOLATION } from '@quire/protocol';
-import type { Connection } from './connection.ts';
+import type { Connection } from '../room/connection.ts';
 import {
   AwarenessGuard,
   encodeAwarenessEntries,
   type AwarenessEntry,
   type AwarenessLimits,
-} from './security/awareness-guard.ts';
-import { ServerError } from './server-error.ts';
+} from './awareness-guard.ts';
+import { ServerError } from '../server-error.ts';
 
 // y-protocols' Awareness runs its own 3 s interval per document to drop
 // states not renewed for `outdatedTimeout`; with thousands of open rooms that

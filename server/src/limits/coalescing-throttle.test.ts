@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { CoalescingThrottle } from './coalescing-throttle.ts';
-import { mergeAwarenessEntries, type AwarenessEntry } from './awareness-guard.ts';
+import { mergeAwarenessEntries, type AwarenessEntry } from '../awareness/awareness-guard.ts';
 
 function clock() {
   let time = 0;

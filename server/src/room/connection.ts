@@ -6,10 +6,10 @@ import {
   isSendableCloseCode,
   type CloseCode,
 } from '@quire/protocol';
-import type { AwarenessEntry } from './security/awareness-guard.ts';
-import { CoalescingThrottle } from './security/coalescing-throttle.ts';
-import { mergeAwarenessEntries } from './security/awareness-guard.ts';
-import { TokenBucket } from './security/token-bucket.ts';
+import type { AwarenessEntry } from '../awareness/awareness-guard.ts';
+import { CoalescingThrottle } from '../limits/coalescing-throttle.ts';
+import { mergeAwarenessEntries } from '../awareness/awareness-guard.ts';
+import { TokenBucket } from '../limits/token-bucket.ts';
 import type { SharedMessage } from './shared-message.ts';
 import type { SocketLike } from './socket-like.ts';
 

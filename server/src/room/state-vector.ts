@@ -1,6 +1,6 @@
 import * as Y from 'yjs';
 import { CLOSE_BAD_MESSAGE } from '@quire/protocol';
-import { ServerError } from './server-error.ts';
+import { ServerError } from '../server-error.ts';
 
 /** Decodes a client's state vector; a malformed one is the client's bad message. */
 export function validateStateVector(stateVector: Uint8Array): Map<number, number> {

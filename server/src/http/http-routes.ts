@@ -1,10 +1,10 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { DocumentStore } from '@quire/storage';
-import type { Logger } from './logger.ts';
-import type { ServerMetrics } from './metrics/server-metrics.ts';
-import { documentsVisibleTo } from './security/document-list-access.ts';
-import type { Authorize } from './security/jwt-authorizer.ts';
-import type { OriginCheck } from './security/origin-policy.ts';
+import type { Logger } from '../logger.ts';
+import type { ServerMetrics } from '../metrics/server-metrics.ts';
+import { documentsVisibleTo } from '../auth/document-list-access.ts';
+import type { Authorize } from '../auth/jwt-authorizer.ts';
+import type { OriginCheck } from '../auth/origin-policy.ts';
 import type { StaticFiles } from './static-files.ts';
 
 export interface HttpRoutesContext {

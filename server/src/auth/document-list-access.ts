@@ -1,7 +1,7 @@
 import type { IncomingMessage } from 'node:http';
 import type { DocumentInfo } from '@quire/storage';
-import { runWithDeadline } from '../transport/run-with-deadline.ts';
-import { refusalFor } from '../transport/session-auth.ts';
+import { runWithDeadline } from './run-with-deadline.ts';
+import { refusalFor } from './session-auth.ts';
 import type { Authorize } from './jwt-authorizer.ts';
 
 /** What the document list may show to one request. */

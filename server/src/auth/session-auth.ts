@@ -6,10 +6,10 @@ import {
   CLOSE_UNAUTHORIZED,
   type CloseCode,
 } from '@quire/protocol';
-import type { Connection } from '../connection.ts';
+import type { Connection } from '../room/connection.ts';
 import type { Logger } from '../logger.ts';
-import { AuthError } from '../security/auth-error.ts';
-import type { Authorize, AuthorizeRequest, AuthorizeResult } from '../security/jwt-authorizer.ts';
+import { AuthError } from './auth-error.ts';
+import type { Authorize, AuthorizeRequest, AuthorizeResult } from './jwt-authorizer.ts';
 import { runWithDeadline, DeadlineError } from './run-with-deadline.ts';
 
 export interface SessionAuthOptions {
