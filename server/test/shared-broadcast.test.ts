@@ -6,7 +6,7 @@ import { openRawClient } from './helpers/raw-client.ts';
 import { closeTestServers, startTestServer } from './helpers/test-server.ts';
 
 // A broadcast is framed once and the same frame bytes are written to every
-// receiver's socket (transport/binary-frame.ts). WebSocket frames encode
+// receiver's socket (transport/ws-internals.ts). WebSocket frames encode
 // their length in three ways (≤ 125 bytes, ≤ 65,535, larger); a wrong header
 // for any of them would corrupt the stream for every reader.
 

@@ -1,4 +1,5 @@
 import * as awarenessProtocol from 'y-protocols/awareness';
+import { stopOwnOutdatedCheck } from './awareness-internals.ts';
 import { CLOSE_BAD_MESSAGE, CLOSE_POLICY_VIOLATION } from '@quire/protocol';
 import type { Connection } from '../room/connection.ts';
 import {
@@ -22,7 +23,7 @@ function sweepAll(): void {
 }
 
 function watchOutdated(awareness: awarenessProtocol.Awareness): void {
-  clearInterval(awareness._checkInterval);
+  stopOwnOutdatedCheck(awareness);
   swept.add(awareness);
   if (sweepTimer === undefined) {
     sweepTimer = setInterval(sweepAll, SWEEP_INTERVAL_MS);

@@ -1,6 +1,5 @@
 import * as Y from 'yjs';
-
-type Listener = (...args: unknown[]) => void;
+import { listenersOf, replaceEmit } from './ydoc-internals.ts';
 
 let roomDocuments = 0;
 
@@ -18,12 +17,11 @@ export function createRoomDocument(): Y.Doc {
   // separate random draws, each with its own typed array. The guid only names subdocuments'
   // parents in memory; it is never sent or stored.
   const doc = new Y.Doc({ gc: true, guid: `quire-room-${++roomDocuments}` });
-  const observers = (): Map<string, Set<Listener>> => (doc as unknown as { _observers: Map<string, Set<Listener>> })._observers;
-  const emit = (name: string, args: unknown[]): void => {
-    const listeners = observers().get(name);
-    if (listeners === undefined || listeners.size === 0) return;
-    for (const listener of Array.from(listeners)) listener(...args);
-  };
-  (doc as unknown as { emit: typeof emit }).emit = emit;
+  const listeners = listenersOf(doc);
+  replaceEmit(doc, (name, args) => {
+    const named = listeners.get(name);
+    if (named === undefined || named.size === 0) return;
+    for (const listener of Array.from(named)) listener(...args);
+  });
   return doc;
 }

@@ -18,7 +18,7 @@ import type { ResolvedSyncServerOptions } from '../server-options.ts';
 import { closeCodeForError, errorCodeOf } from '../server-error.ts';
 import type { SharedMessage } from '../room/shared-message.ts';
 import type { SocketLike } from '../room/socket-like.ts';
-import { frameBinary } from './binary-frame.ts';
+import { frameBinary, writesFramesDirectly } from './ws-internals.ts';
 import { SessionAuth } from '../auth/session-auth.ts';
 
 /**
@@ -156,7 +156,7 @@ export class SocketSession implements SocketLike {
 
   /** Whether a frame built here may be written to the socket directly (see sendShared). */
   private get writesFramesDirectly(): boolean {
-    return this.ws.readyState === WebSocket.OPEN && this.ws.extensions === '';
+    return writesFramesDirectly(this.ws);
   }
 
   close(code: number, reason: string): void {
