@@ -3,16 +3,12 @@ import { assertUpdate } from './assert-update.ts';
 import type { CurrentStateSource, DocumentStore, RepairReport, StoredDocument } from './document-store.ts';
 import { createGroupCommit } from './group-commit.ts';
 import { compactLogEntries, mergeLogEntries } from './merge-log-entries.ts';
+import { DEFAULT_COMPACT_AFTER_BYTES, DEFAULT_COMPACT_AFTER_ENTRIES, readThreshold } from './compaction-thresholds.ts';
 import { salvageLogEntries } from './salvage-log-entries.ts';
 import { createSerialQueue } from './serial-queue.ts';
 import type { LogEntry, LogStats, StorageBackend } from './storage-backend.ts';
 import { StorageError, toStorageError } from './storage-error.ts';
 
-// Each compaction rebuilds the whole document, so its cost per update falls as
-// the interval grows; 2,000 small entries still merge in a few milliseconds at
-// load, and a room also compacts its document when it unloads.
-export const DEFAULT_COMPACT_AFTER_ENTRIES = 2000;
-export const DEFAULT_COMPACT_AFTER_BYTES = 4 * 1024 * 1024;
 const MAX_CHECKED_NAMES = 4096;
 
 /** What one compaction did, for metrics. */
@@ -49,8 +45,8 @@ export interface DocumentStoreOptions {
  * maps backend failures to StorageError codes.
  */
 export function createDocumentStore(backend: StorageBackend, options: DocumentStoreOptions = {}): DocumentStore {
-  const compactAfterEntries = readThreshold(options, 'compactAfterEntries', DEFAULT_COMPACT_AFTER_ENTRIES);
-  const compactAfterBytes = readThreshold(options, 'compactAfterBytes', DEFAULT_COMPACT_AFTER_BYTES);
+  const compactAfterEntries = readThreshold(options.compactAfterEntries, 'compactAfterEntries', DEFAULT_COMPACT_AFTER_ENTRIES);
+  const compactAfterBytes = readThreshold(options.compactAfterBytes, 'compactAfterBytes', DEFAULT_COMPACT_AFTER_BYTES);
   const { onBackgroundError, onCompacted } = options;
 
   let closing: Promise<void> | undefined;
@@ -399,18 +395,4 @@ function sumBytes(entries: readonly LogEntry[]): number {
   let total = 0;
   for (const entry of entries) total += entry.update.byteLength;
   return total;
-}
-
-function readThreshold(
-  options: DocumentStoreOptions,
-  name: 'compactAfterEntries' | 'compactAfterBytes',
-  fallback: number,
-): number {
-  const value = options[name];
-  if (value === undefined) return fallback;
-  if (typeof value !== 'number') throw new TypeError(`${name} must be a number`);
-  if (value !== Infinity && !(Number.isSafeInteger(value) && value >= 1)) {
-    throw new RangeError(`${name} must be a positive integer or Infinity, got ${value}`);
-  }
-  return value;
 }

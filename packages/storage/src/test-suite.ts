@@ -4,7 +4,7 @@ import type { DocumentStoreOptions } from './create-document-store.ts';
 import type { DocumentStore } from './document-store.ts';
 import { StorageError } from './storage-error.ts';
 import { contentOf, createSuiteEditor, readContent } from './suite-edits.ts';
-import { integrateOneByOne, readOutOfOrderLog } from './suite-out-of-order-log.ts';
+import { describeOutOfOrderLog } from './suite-out-of-order-log.ts';
 import type { SuiteContent } from './suite-edits.ts';
 
 /** One isolated store for one test. */
@@ -361,33 +361,7 @@ export function runDocumentStoreSuite({ name, createStore }: DocumentStoreSuiteO
       await expect(fixture.store.repair('doc')).rejects.toMatchObject({ code: 'ERR_STORAGE_NOT_OPEN' });
     });
 
-    it('loads, compacts and repairs a log an older server wrote out of Yjs form as its entries one by one', async () => {
-      const { store, injectRawEntry } = await open({ compactAfterEntries: Infinity, compactAfterBytes: Infinity });
-      const entries = readOutOfOrderLog();
-      for (const entry of entries) await injectRawEntry('old-form', entry);
-      const expected = integrateOneByOne(entries);
-      const expectWhole = async (): Promise<void> => {
-        const loaded = integrateOneByOne([(await store.load('old-form'))!.update]);
-        expect(loaded.store.pendingStructs).toBeNull();
-        expect(loaded.store.pendingDs).toBeNull();
-        expect(loaded.getMap('edits').size).toBe(2999);
-        expect(loaded.getText('text').length).toBe(403);
-        expect(Y.equalSnapshots(Y.snapshot(loaded), Y.snapshot(expected))).toBe(true);
-      };
-      await expectWhole();
-      const found = await store.repair('old-form', { dryRun: true });
-      expect(found).toMatchObject({ nonCanonicalEntries: 7, mergeDiffers: true, droppedEntries: [], written: false });
-      await store.compact('old-form');
-      await expectWhole();
-      for (const entry of entries) await injectRawEntry('old-form/repaired', entry);
-      expect(await store.repair('old-form/repaired')).toMatchObject({ nonCanonicalEntries: 7, written: true });
-      expect(await store.repair('old-form/repaired', { dryRun: true })).toMatchObject({
-        nonCanonicalEntries: 0,
-        mergeDiffers: false,
-        droppedEntries: [],
-        droppedPendingBytes: 0,
-      });
-    });
+    describeOutOfOrderLog(open);
 
     it('loads the same content when a merged state is stored twice', async () => {
       const { store, injectRawEntry } = await open();
