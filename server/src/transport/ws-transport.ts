@@ -3,6 +3,7 @@ import type { Duplex } from 'node:stream';
 import { WebSocketServer, type RawData, type WebSocket } from 'ws';
 import { QUIRE_SUBPROTOCOL, encodeError, parseDocumentPath, type CloseCode } from '@quire/protocol';
 import type { Logger } from '../logger.ts';
+import type { ConnectionEventSink } from '../events/connection-events.ts';
 import type { RoomRegistry } from '../room/room-registry.ts';
 import { ConnectionLimiter } from '../limits/connection-limiter.ts';
 import type { AuthorizeResult } from '../auth/jwt-authorizer.ts';
@@ -17,6 +18,8 @@ export interface WsTransportOptions {
   readonly registry: RoomRegistry;
   readonly logger: Logger;
   readonly options: ResolvedSyncServerOptions;
+  /** Told when a session opens and when its socket closes (the server's connection events). */
+  readonly events?: ConnectionEventSink;
 }
 
 /** How an upgrade that passed the HTTP checks continues once the socket is open. */
@@ -84,7 +87,10 @@ export class WsTransport {
       sockets.delete(this);
       if (session === undefined) sweptRefused.delete(this);
       options.metrics.connectionClosed(code);
-      session?.handleClose(code);
+      if (session === undefined) return;
+      session.handleClose(code);
+      const { connection } = session;
+      context.events?.closed(connection.docName, connection.id, connection.subject, code);
     };
     if (options.keepAliveIntervalMs > 0) {
       this.sweepTimer = setInterval(() => this.sweep(), options.keepAliveIntervalMs);
@@ -213,7 +219,11 @@ export class WsTransport {
       { id: this.nextConnectionId++, docName, grant: admission.grant, headers, address },
       this.context,
     );
-    if (this.sockets.has(ws)) this.sockets.set(ws, session);
+    // A socket that closed meanwhile had no session when it closed: no events for it.
+    if (!this.sockets.has(ws)) return;
+    this.sockets.set(ws, session);
+    const { connection } = session;
+    this.context.events?.opened(docName, connection.id, connection.subject);
   }
 
   private sweep(): void {
