@@ -79,4 +79,15 @@ describe('DocumentEvents', () => {
       'documentChanged [{"server":true}]',
     ]);
   });
+
+  it('tracks nothing while no one listens to changes or stores', async () => {
+    const emitter = new ServerEventEmitter(createSilentLogger());
+    const events = new DocumentEvents(emitter, 10);
+    events.changed('doc', UPDATE, alice);
+    const seen: string[] = [];
+    emitter.on('documentStored', (event) => void seen.push(event.documentName));
+    events.stored('doc');
+    await vi.advanceTimersByTimeAsync(10);
+    expect(seen).toEqual([]);
+  });
 });

@@ -31,6 +31,8 @@ export class DocumentEvents implements RoomEventSink {
   }
 
   changed(docName: string, _update: Uint8Array, author: ChangeAuthor): void {
+    // Unobserved, a change costs nothing here; a listener added later starts with the next change.
+    if (!this.emitter.has('documentChanged') && !this.emitter.has('documentStored')) return;
     this.unstored.add(docName);
     if (author.kind === 'server') {
       this.debounce.add(docName, 'server', SERVER_AUTHOR);
