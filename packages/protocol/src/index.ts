@@ -16,6 +16,8 @@ export {
   encodeAuthToken,
 } from './encode-message.ts';
 export { decodeMessage } from './decode-message.ts';
+export { peekMessageType } from './peek-message-type.ts';
+export type { MessageTypeName } from './peek-message-type.ts';
 export { varUintByteLength, writeVarUintAt } from './var-uint.ts';
 export { ByteCursor, ByteCursorError } from './byte-cursor.ts';
 export type { ByteCursorProblem } from './byte-cursor.ts';
@@ -30,3 +32,5 @@ export {
   parseDocumentPath,
 } from './document-name.ts';
 export type { DocumentNameProblem, DocumentNameResult } from './document-name.ts';
+export { READ_ONLY_REASON } from './wire-reasons.ts';
+export { unexpectedCase } from './unexpected-case.ts';

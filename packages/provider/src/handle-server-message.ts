@@ -1,8 +1,7 @@
 import * as Y from 'yjs';
 import { applyAwarenessUpdate, encodeAwarenessUpdate, type Awareness } from 'y-protocols/awareness';
-import { encodeAwareness, encodePong, encodeSyncStep2, type Message } from '@quire/protocol';
+import { encodeAwareness, encodePong, encodeSyncStep2, unexpectedCase, type Message } from '@quire/protocol';
 import type { ServerErrorInfo } from './provider-events.ts';
-import { unexpectedCase } from './unexpected-case.ts';
 
 /** What handling one server message may read and do; the provider supplies it. */
 export interface ServerMessageContext {

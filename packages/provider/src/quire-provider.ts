@@ -5,12 +5,14 @@ import {
   CLOSE_NORMAL,
   CLOSE_UNAUTHORIZED,
   QUIRE_SUBPROTOCOL,
+  READ_ONLY_REASON,
   decodeMessage,
   encodeAuthToken,
   encodePing,
   encodeStateless,
   encodeSyncStep1,
   encodeSyncUpdate,
+  unexpectedCase,
 } from '@quire/protocol';
 import {
   encodeAnnouncement,
@@ -28,19 +30,11 @@ import { ProviderSocket } from './provider-socket.ts';
 import { ProviderState } from './provider-state.ts';
 import { ReconnectScheduler } from './reconnect-scheduler.ts';
 import { TokenRefresh } from './token-refresh.ts';
-import { unexpectedCase } from './unexpected-case.ts';
 import { UnsavedChanges } from './unsaved-changes.ts';
 import { watchConnectivity } from './watch-connectivity.ts';
 
 const RECONNECT: CloseDecision = { kind: 'reconnect' };
 const STOP: CloseDecision = { kind: 'stop' };
-
-/**
- * The reason of the quire.v1 `error` a read-only connection gets for a
- * refused write. No close follows it, so it must not be taken as the reason
- * of a later close.
- */
-const READ_ONLY_REASON = 'ERR_READ_ONLY';
 
 function withToken(url: string, token: string): string {
   const parsed = new URL(url);
@@ -241,7 +235,8 @@ export class QuireProvider extends ProviderState {
       },
       stateless: (payload) => this.emit('stateless', [payload]),
       serverError: (error) => {
-        // A refused write on a read-only connection is reported, but no close follows it.
+        // A refused write on a read-only connection is reported, but no close
+        // follows it, so it must not be taken as the reason of a later close.
         if (this.socket !== null && error.reason !== READ_ONLY_REASON) this.socket.serverError = error;
         this.setLastServerError(error);
       },
