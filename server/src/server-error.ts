@@ -1,51 +1,58 @@
-import {
-  CLOSE_BAD_MESSAGE,
-  CLOSE_INTERNAL_ERROR,
-  ProtocolDecodeError,
-  type CloseCode,
-} from '@quire/protocol';
-import type { AwarenessRejectionCode } from './awareness/awareness-guard.ts';
-import type { OwnershipRejectionCode } from './ownership/client-ownership.ts';
-import type { UpdateRejectionCode } from '@quire/yjs-update';
+import { ProtocolDecodeError, type CloseCode } from '@quire/protocol';
+import { answerOf, closeCodeOf, isErrorCode, type ErrorCode } from './errors/error-catalog.ts';
 
-export type ServerErrorCode =
-  | 'ERR_UPDATE_MALFORMED'
-  | 'ERR_STATE_VECTOR_MALFORMED'
-  | 'ERR_AWARENESS_MALFORMED'
-  | 'ERR_DOCUMENT_UNAVAILABLE'
-  | 'ERR_STORAGE_WRITE_FAILED'
-  | 'ERR_APPLY_FAILED'
-  | 'ERR_DOCUMENT_TOO_BIG'
-  | 'ERR_TOO_MANY_IGNORED_MESSAGES'
-  /** 1013: the client ID is owned by a connection that may be the writer's own stale socket (foreign-client-refusal.ts). */
-  | 'ERR_CLIENT_ID_IN_USE'
-  | UpdateRejectionCode
-  | OwnershipRejectionCode
-  | AwarenessRejectionCode;
+/** Every code a ServerError may carry: a row of the error catalog (errors/error-catalog.ts). */
+export type ServerErrorCode = ErrorCode;
 
-/** An operational error that ends one connection with a known close code. */
+/** An operational error that ends one connection with the close code the catalog gives its code. */
 export class ServerError extends Error {
   override readonly name = 'ServerError';
   readonly code: ServerErrorCode;
   readonly closeCode: CloseCode;
 
-  constructor(code: ServerErrorCode, closeCode: CloseCode, message: string, options?: { cause?: unknown }) {
-    super(message, options);
+  constructor(code: ServerErrorCode, message?: string, options?: ErrorOptions);
+  /**
+   * @deprecated The close code comes from the catalog; pass none. Kept while
+   * callers move over; the close code given is ignored in favour of the catalog's.
+   */
+  constructor(code: ServerErrorCode, closeCode: CloseCode, message: string, options?: ErrorOptions);
+  constructor(
+    code: ServerErrorCode,
+    messageOrCloseCode?: string | CloseCode,
+    messageOrOptions?: string | ErrorOptions,
+    legacyOptions?: ErrorOptions,
+  ) {
+    const legacy = typeof messageOrCloseCode === 'object';
+    const message = legacy ? (messageOrOptions as string) : messageOrCloseCode;
+    const options = legacy ? legacyOptions : (messageOrOptions as ErrorOptions | undefined);
+    super(message ?? code, options);
     this.code = code;
-    this.closeCode = closeCode;
+    this.closeCode = closeCodeOf(code);
   }
 }
 
-/** The one place that decides which close code an error ends a connection with. */
-export function closeCodeForError(error: unknown): CloseCode {
-  if (error instanceof ServerError) return error.closeCode;
-  if (error instanceof ProtocolDecodeError) return CLOSE_BAD_MESSAGE;
-  return CLOSE_INTERNAL_ERROR;
-}
-
-/** A stable, short, machine-readable name for logs and the quire.v1 error message. */
+/**
+ * A stable, short, machine-readable name for logs and the quire.v1 error
+ * message: the error's own code, or ERR_INTERNAL for an error without one.
+ */
 export function errorCodeOf(error: unknown): string {
   if (error instanceof ServerError || error instanceof ProtocolDecodeError) return error.code;
   if (error instanceof Error && 'code' in error && typeof error.code === 'string') return error.code;
   return 'ERR_INTERNAL';
+}
+
+/** The catalog row for an error: its code's, or ERR_INTERNAL's for a code the catalog does not know. */
+function catalogCodeOf(error: unknown): ErrorCode {
+  const code = errorCodeOf(error);
+  return isErrorCode(code) ? code : 'ERR_INTERNAL';
+}
+
+/** The close code an error ends a connection with, from the error catalog. */
+export function closeCodeForError(error: unknown): CloseCode {
+  return closeCodeOf(catalogCodeOf(error));
+}
+
+/** The HTTP status an error refuses a request with, from the error catalog; 500 for one it gives none. */
+export function httpStatusForError(error: unknown): number {
+  return answerOf(catalogCodeOf(error)).http ?? 500;
 }

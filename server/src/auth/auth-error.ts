@@ -1,3 +1,5 @@
+import { httpStatusOf } from '../errors/error-catalog.ts';
+
 export type AuthErrorCode = 'ERR_AUTH_UNAUTHORIZED' | 'ERR_AUTH_FORBIDDEN';
 
 /** Why authorization failed, for logs and metrics; never sent to the client. */
@@ -15,7 +17,8 @@ export type AuthFailureReason =
  * Thrown by an `Authorize` hook to refuse a connection. `ERR_AUTH_UNAUTHORIZED`
  * (no valid credentials) maps to HTTP 401 / close 4401, `ERR_AUTH_FORBIDDEN`
  * (valid credentials without access to this document) to HTTP 403 / close
- * 4403. Anything else a hook throws is an internal error.
+ * 4403, as the error catalog says. Anything else a hook throws is an
+ * internal error.
  */
 export class AuthError extends Error {
   override readonly name = 'AuthError';
@@ -28,8 +31,8 @@ export class AuthError extends Error {
     this.reason = reason;
   }
 
-  /** The HTTP status for refusing the upgrade request. */
+  /** The HTTP status for refusing the upgrade request (from the error catalog). */
   get status(): 401 | 403 {
-    return this.code === 'ERR_AUTH_FORBIDDEN' ? 403 : 401;
+    return httpStatusOf(this.code);
   }
 }

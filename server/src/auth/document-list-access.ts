@@ -1,13 +1,14 @@
 import type { IncomingMessage } from 'node:http';
 import type { DocumentInfo } from '@quire/storage';
 import { runWithDeadline } from './run-with-deadline.ts';
-import { refusalFor } from './session-auth.ts';
+import { refusalCodeOf, type AuthRefusalCode } from './session-auth.ts';
 import type { Authorize } from './jwt-authorizer.ts';
 
 /** What the document list may show to one request. */
 export type DocumentListAccess =
   | { readonly ok: true; readonly documents: readonly DocumentInfo[] }
-  | { readonly ok: false; readonly status: 401 | 403 | 500 | 503; readonly reason: string };
+  /** Refused as a whole; the route answers with the catalog's HTTP status for the code. */
+  | { readonly ok: false; readonly code: Exclude<AuthRefusalCode, 'ERR_AUTH_FORBIDDEN'> };
 
 // Asked for when there is no document to ask about, so that a bad token is
 // still told apart from a good one: a valid name no client can have opened.
@@ -44,10 +45,10 @@ export async function documentsVisibleTo(
       await ask(document?.name ?? PROBE_DOCUMENT);
       if (document !== undefined) visible.push(document);
     } catch (error) {
-      const { httpStatus, reason } = refusalFor(error);
+      const code = refusalCodeOf(error);
       // Forbidden for one document: valid credentials, just not for it.
-      if (httpStatus === 403) continue;
-      return { ok: false, status: httpStatus === 401 ? 401 : httpStatus === 503 ? 503 : 500, reason };
+      if (code === 'ERR_AUTH_FORBIDDEN') continue;
+      return { ok: false, code };
     }
   }
   return { ok: true, documents: visible };

@@ -1,13 +1,7 @@
-import {
-  CLOSE_FORBIDDEN,
-  CLOSE_INTERNAL_ERROR,
-  CLOSE_TIMEOUT,
-  CLOSE_TRY_AGAIN_LATER,
-  CLOSE_UNAUTHORIZED,
-  type CloseCode,
-} from '@quire/protocol';
+import type { CloseCode } from '@quire/protocol';
 import type { Connection } from '../room/connection.ts';
 import type { Logger } from '../logger.ts';
+import { closeCodeOf, httpStatusOf, type ErrorCode } from '../errors/error-catalog.ts';
 import { AuthError } from './auth-error.ts';
 import type { Authorize, AuthorizeRequest, AuthorizeResult } from './jwt-authorizer.ts';
 import { runWithDeadline, DeadlineError } from './run-with-deadline.ts';
@@ -28,25 +22,28 @@ export interface SessionAuthOptions {
 /** Node timers overflow past 2^31 − 1 ms (about 24.8 days) and would fire at once. */
 const MAX_TIMER_MS = 2 ** 31 - 1;
 
+/** Why an authorize hook's answer refused a request: its AuthError, its deadline, or anything else it threw. */
+export type AuthRefusalCode = AuthError['code'] | 'ERR_AUTH_HOOK_TIMEOUT' | 'ERR_AUTH_HOOK_FAILED';
+
 export interface AuthRefusal {
   readonly closeCode: CloseCode;
   /** The answer to an upgrade request refused before it completes. */
   readonly httpStatus: 401 | 403 | 500 | 503;
   /** Machine-readable, sent to the client; the hook's detailed reason stays in the log. */
-  readonly reason: string;
+  readonly reason: AuthRefusalCode;
 }
 
-/** The one mapping from a failed authorization to what the client is told. */
+/** The code a failed authorize call is refused with. */
+export function refusalCodeOf(error: unknown): AuthRefusalCode {
+  if (error instanceof AuthError) return error.code;
+  if (error instanceof DeadlineError) return 'ERR_AUTH_HOOK_TIMEOUT';
+  return 'ERR_AUTH_HOOK_FAILED';
+}
+
+/** What the client is told for a failed authorization: the code, and the catalog's answers for it. */
 export function refusalFor(error: unknown): AuthRefusal {
-  if (error instanceof AuthError) {
-    return error.code === 'ERR_AUTH_FORBIDDEN'
-      ? { closeCode: CLOSE_FORBIDDEN, httpStatus: 403, reason: error.code }
-      : { closeCode: CLOSE_UNAUTHORIZED, httpStatus: 401, reason: error.code };
-  }
-  if (error instanceof DeadlineError) {
-    return { closeCode: CLOSE_TRY_AGAIN_LATER, httpStatus: 503, reason: 'ERR_AUTH_HOOK_TIMEOUT' };
-  }
-  return { closeCode: CLOSE_INTERNAL_ERROR, httpStatus: 500, reason: 'ERR_AUTH_HOOK_FAILED' };
+  const reason = refusalCodeOf(error);
+  return { closeCode: closeCodeOf(reason), httpStatus: httpStatusOf(reason), reason };
 }
 
 /**
@@ -78,7 +75,7 @@ export class SessionAuth {
       return;
     }
     this.deadlineTimer = setTimeout(() => {
-      this.refuse(CLOSE_TIMEOUT, 'ERR_AUTH_TIMEOUT');
+      this.refuse('ERR_AUTH_TIMEOUT');
     }, this.options.timeoutMs);
     this.deadlineTimer.unref();
   }
@@ -108,19 +105,19 @@ export class SessionAuth {
       grant = await runWithDeadline(authorize({ ...this.options.request, token }), this.options.timeoutMs);
     } catch (error) {
       if (this.hasEnded()) return;
-      const { closeCode, reason } = refusalFor(error);
+      const code = refusalCodeOf(error);
       this.options.logger.info(
-        { docName: this.options.request.docName, connectionId: this.options.connection.id, code: reason, err: error },
+        { docName: this.options.request.docName, connectionId: this.options.connection.id, code, err: error },
         'token refused',
       );
-      this.refuse(closeCode, reason);
+      this.refuse(code);
       return;
     }
     if (this.hasEnded()) return;
     const { connection } = this.options;
     if (this.state === 'granted' && grant.subject !== connection.subject) {
       // A connection acts for one principal; ownership of client IDs hangs on it.
-      this.refuse(CLOSE_UNAUTHORIZED, 'ERR_AUTH_SUBJECT_CHANGED');
+      this.refuse('ERR_AUTH_SUBJECT_CHANGED');
       return;
     }
     this.apply(grant);
@@ -145,17 +142,18 @@ export class SessionAuth {
     if (expiresAt === undefined) return;
     const remaining = expiresAt - Date.now();
     if (remaining <= 0) {
-      this.refuse(CLOSE_UNAUTHORIZED, 'ERR_AUTH_EXPIRED');
+      this.refuse('ERR_AUTH_EXPIRED');
       return;
     }
     this.expiryTimer = setTimeout(() => this.scheduleExpiry(expiresAt), Math.min(remaining, MAX_TIMER_MS));
     this.expiryTimer.unref();
   }
 
-  private refuse(closeCode: CloseCode, reason: string): void {
+  /** Ends the session and closes the connection with the catalog's close code for `code`. */
+  private refuse(code: ErrorCode): void {
     if (this.hasEnded()) return;
     this.end();
-    this.options.connection.close(closeCode, reason);
+    this.options.connection.close(closeCodeOf(code), code);
   }
 
   private clearTimers(): void {

@@ -6,6 +6,8 @@ import { documentsVisibleTo } from '../auth/document-list-access.ts';
 import type { Authorize } from '../auth/jwt-authorizer.ts';
 import type { OriginCheck } from '../auth/origin-policy.ts';
 import type { StaticFiles } from './static-files.ts';
+import { httpStatusOf } from '../errors/error-catalog.ts';
+import { httpStatusForError } from '../server-error.ts';
 
 export interface HttpRoutesContext {
   readonly store: DocumentStore;
@@ -74,8 +76,9 @@ export function createHttpHandler(context: HttpRoutesContext) {
         try {
           const access = await documentsVisibleTo(request, await context.store.list(), context.authorize, context.authTimeoutMs);
           if (!access.ok) {
-            const headers = access.status === 401 ? { 'www-authenticate': 'Bearer' } : {};
-            sendJson(response, access.status, { error: access.reason }, headers);
+            const status = httpStatusOf(access.code);
+            const headers = status === 401 ? { 'www-authenticate': 'Bearer' } : {};
+            sendJson(response, status, { error: access.code }, headers);
             return;
           }
           sendJson(response, 200, {
@@ -87,7 +90,7 @@ export function createHttpHandler(context: HttpRoutesContext) {
           });
         } catch (error) {
           context.logger.error({ err: error }, 'listing documents failed');
-          sendJson(response, 500, { error: 'storage unavailable' });
+          sendJson(response, httpStatusForError(error), { error: 'storage unavailable' });
         }
         return;
       }
