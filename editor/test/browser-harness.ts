@@ -35,12 +35,17 @@ export interface BrowserAvailability {
   readonly required: boolean;
 }
 
+export interface BrowserTestNeeds {
+  /** The built demo app (default true); tests that build their own app say false. */
+  readonly demo?: boolean;
+}
+
 /** Whether the browser tests can run here; prints why when they are skipped. */
-export function browserAvailability(): BrowserAvailability {
+export function browserAvailability(needs: BrowserTestNeeds = {}): BrowserAvailability {
   const required = process.env['QUIRE_REQUIRE_SERVICES'] === '1';
   let problem: string | null = null;
   if (!existsSync(CHROMIUM_PATH)) problem = `${CHROMIUM_PATH} is missing (apt-get install chromium)`;
-  else if (!existsSync(`${DEMO_DIR}/index.html`)) problem = `the demo is not built (pnpm build)`;
+  else if ((needs.demo ?? true) && !existsSync(`${DEMO_DIR}/index.html`)) problem = `the demo is not built (pnpm build)`;
   if (problem !== null && !required) process.stderr.write(`browser tests skipped: ${problem}\n`);
   return { run: problem === null, problem, required };
 }
@@ -51,8 +56,8 @@ export function browserAvailability(): BrowserAvailability {
  * Browsers on a busy CI machine are slow: a generous budget per test; every
  * wait has its own timeout.
  */
-export function describeInBrowser(name: string, body: () => void): void {
-  const availability = browserAvailability();
+export function describeInBrowser(name: string, body: () => void, needs: BrowserTestNeeds = {}): void {
+  const availability = browserAvailability(needs);
   describe.runIf(availability.required && !availability.run)('the browser', () => {
     it('is available, as CI requires', () => {
       expect.fail(`browser tests cannot run: ${availability.problem}`);
