@@ -144,6 +144,27 @@ export const SYNC_SERVER_DEFAULTS = {
   maxClockGaps: 8,
 } as const;
 
+/** The document-level limits every room enforces, in the shape the room takes them. */
+export interface ServerRoomLimits {
+  readonly maxDocumentBytes: number;
+  readonly maxClockGaps: number;
+  readonly awareness: { readonly maxClientsPerConnection: number; readonly maxStateBytes: number };
+}
+
+/**
+ * The room limits from resolved options (or SYNC_SERVER_DEFAULTS): the
+ * server's defaults are the only ones, so a room needs none of its own.
+ */
+export function roomLimitsOf(
+  options: Pick<ResolvedSyncServerOptions, 'maxDocumentBytes' | 'maxClockGaps' | 'maxAwarenessClients' | 'maxAwarenessStateBytes'>,
+): ServerRoomLimits {
+  return {
+    maxDocumentBytes: options.maxDocumentBytes,
+    maxClockGaps: options.maxClockGaps,
+    awareness: { maxClientsPerConnection: options.maxAwarenessClients, maxStateBytes: options.maxAwarenessStateBytes },
+  };
+}
+
 /** Options that must be positive: a zero would refuse everything or divide by zero. */
 const POSITIVE: readonly NumericOption[] = [
   'maxConnections',

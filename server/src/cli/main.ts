@@ -5,7 +5,7 @@ import type { CliConfig } from './cli-config.ts';
 import { createLogger, type Logger } from '../logger.ts';
 import { createServerMetrics } from '../metrics/server-metrics.ts';
 import { createJwtAuthorizer } from '../auth/jwt-authorizer.ts';
-import { jwtOptionsFromSettings, parseOriginList } from '../auth/jwt-settings.ts';
+import { jwtOptionsFromSettings } from '../auth/jwt-settings.ts';
 import { resolveStaticDir } from './static-dir-setting.ts';
 import type { StorageAccess } from './storage-command.ts';
 import { createSyncServer, type SyncServer } from '../sync-server.ts';
@@ -64,26 +64,13 @@ export async function startServer(config: CliConfig): Promise<SyncServer> {
   await warmUp();
   logger.debug({ ms: Math.round(performance.now() - warmUpStart) }, 'warmed up');
   try {
-    const {
-      dataDir: _dataDir,
-      logLevel: _logLevel,
-      staticDir: staticSetting,
-      jwtSecret: _jwtSecret,
-      jwtPublicKeyFile: _jwtPublicKeyFile,
-      jwtAlgorithm: _jwtAlgorithm,
-      jwtIssuer: _jwtIssuer,
-      jwtAudience: _jwtAudience,
-      allowedOrigins,
-      ...serverOptions
-    } = config;
-    const staticDir = resolveStaticDir(staticSetting);
+    const staticDir = resolveStaticDir(config.staticDir);
     server = await createSyncServer({
-      ...serverOptions,
+      ...config.server,
       store,
       logger,
       metrics,
       staticDir,
-      allowedOrigins: parseOriginList(allowedOrigins),
       ...(authorize === undefined ? {} : { authorize }),
     });
     if (staticDir !== null) logger.info({ staticDir }, 'serving the web app');

@@ -2,8 +2,9 @@ import { existsSync } from 'node:fs';
 import { readFile, writeFile } from 'node:fs/promises';
 import { resolve } from 'node:path';
 import { parseArgs } from 'node:util';
+import { unexpectedCase } from '@quire/protocol';
 import { isStorageError, type DocumentStore, type RepairReport } from '@quire/storage';
-import { DEFAULT_DATA_DIR } from './cli-config.ts';
+import { readSetting, settingFlags } from './cli-config.ts';
 import { exportDocument, importDocument } from './document-transfer.ts';
 
 /** Each command, with the number of document names it takes. */
@@ -59,12 +60,13 @@ interface CommandLine {
 
 /** The command's arguments, or what is wrong with them. */
 function readCommandLine(command: StorageCommand, argv: readonly string[], env: NodeJS.ProcessEnv): CommandLine | string {
-  let values: { 'data-dir'?: string; 'dry-run'?: boolean; file?: string };
+  let values: Readonly<Record<string, string | boolean | undefined>>;
   let positionals: string[];
   try {
     ({ values, positionals } = parseArgs({
       args: [...argv],
-      options: { 'data-dir': { type: 'string' }, 'dry-run': { type: 'boolean' }, file: { type: 'string' } },
+      // --data-dir and QUIRE_DATA_DIR are read as the server reads them.
+      options: { ...settingFlags(['dataDir']), 'dry-run': { type: 'boolean' }, file: { type: 'string' } },
       strict: true,
       allowPositionals: true,
     }));
@@ -77,10 +79,10 @@ function readCommandLine(command: StorageCommand, argv: readonly string[], env: 
   const dryRun = values['dry-run'] === true;
   if (command !== 'repair' && dryRun) return '--dry-run is for repair';
   const transfers = command === 'export' || command === 'import';
-  const { file } = values;
+  const file = typeof values['file'] === 'string' ? values['file'] : undefined;
   if (transfers && file === undefined) return `${command} needs --file`;
   if (!transfers && file !== undefined) return '--file is for export and import';
-  const dataDir = resolve(values['data-dir'] ?? (env['QUIRE_DATA_DIR'] || DEFAULT_DATA_DIR));
+  const dataDir = resolve(readSetting('dataDir', values, env));
   return { dataDir, docName: positionals[0], dryRun, file };
 }
 
@@ -146,8 +148,11 @@ async function runOnStore(command: StorageCommand, line: CommandLine, store: Doc
       );
       return 0;
     }
-    default:
+    case 'check':
+    case 'repair-storage':
       return check(store, io.stdout);
+    default:
+      return unexpectedCase(command);
   }
 }
 

@@ -5,6 +5,7 @@ import { Connection } from '../room/connection.ts';
 import { createSilentLogger } from '../logger.ts';
 import { Room } from '../room/room.ts';
 import type { SocketLike } from '../room/socket-like.ts';
+import { roomLimitsOf, SYNC_SERVER_DEFAULTS } from '../server-options.ts';
 
 const WARM_UP_EDITS = 64;
 // Rounds of this many offline edits at scattered places (shared by two
@@ -14,6 +15,8 @@ const WARM_UP_EDITS = 64;
 // integration of a 2,000-edit resume took 7–13 ms where optimised takes 0.7.
 const WARM_UP_RESUMES = 6;
 const WARM_UP_RESUME_EDITS = 600;
+// The server's default limits, which are the rooms' limits when nothing is configured.
+const WARM_UP_LIMITS = roomLimitsOf(SYNC_SERVER_DEFAULTS);
 const UNLIMITED_RATES = {
   messagesPerSecond: 1e9,
   messageBurst: 1e9,
@@ -45,7 +48,7 @@ export async function warmUp(): Promise<{
     send: (data) => void sent.push(data),
     close: () => undefined,
   };
-  const room = new Room({ docName: 'warm-up', store, logger: createSilentLogger(), onFailed: () => undefined });
+  const room = new Room({ docName: 'warm-up', store, logger: createSilentLogger(), onFailed: () => undefined, limits: WARM_UP_LIMITS });
   try {
     await room.loaded;
     const connection = warmUpConnection(0, socket, true);
@@ -123,7 +126,7 @@ export async function warmUp(): Promise<{
  */
 async function reopen(store: DocumentStore, socket: SocketLike, sent: readonly Uint8Array[]): Promise<number> {
   await store.compact('warm-up');
-  const room = new Room({ docName: 'warm-up', store, logger: createSilentLogger(), onFailed: () => undefined });
+  const room = new Room({ docName: 'warm-up', store, logger: createSilentLogger(), onFailed: () => undefined, limits: WARM_UP_LIMITS });
   try {
     await room.loaded;
     const connection = warmUpConnection(1, socket, false);
