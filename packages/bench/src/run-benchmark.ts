@@ -1,9 +1,9 @@
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { findFreePort, killServerProcesses, startListeningProcess, type ChildServer } from '@quire/test-utils';
 import type { Figures, ScenarioHarness, ScenarioId, ScenarioScale } from './scenario.ts';
 import { SCENARIOS } from './scenarios.ts';
-import { findFreePort, killAllServers, startServer, type RunningServer } from './server-process.ts';
 import { median } from './statistics.ts';
 import { TARGETS, type Target, type TargetId } from './targets.ts';
 
@@ -37,11 +37,22 @@ export interface BenchmarkResult {
   readonly results: readonly ScenarioResult[];
 }
 
+// Node flags for the servers only, e.g. BENCH_SERVER_NODE_ARGS='--cpu-prof --cpu-prof-dir=profiles'.
+const SERVER_NODE_ARGS = process.env['BENCH_SERVER_NODE_ARGS']?.split(' ').filter((arg) => arg !== '') ?? [];
+/** A server that does not stop within this after SIGTERM is killed. */
+const STOP_GRACE_MS = 10_000;
+
+/** Starts `target` on `port` and resolves once it accepts connections. */
+async function startTarget(target: Target, port: number, dataDir: string): Promise<ChildServer> {
+  const command = target.command(port, dataDir);
+  return startListeningProcess({ ...command, args: [...SERVER_NODE_ARGS, ...command.args] }, port);
+}
+
 async function runOnce(target: Target, scenarioId: ScenarioId, scale: ScenarioScale): Promise<Figures> {
   const scenario = SCENARIOS.find((candidate) => candidate.id === scenarioId)!;
   const dataDir = await mkdtemp(join(tmpdir(), `quire-bench-${target.id}-`));
   const port = await findFreePort();
-  let server: RunningServer = await startServer(target.command(port, dataDir), port);
+  let server = await startTarget(target, port, dataDir);
   const harness: ScenarioHarness = {
     target,
     dataDir,
@@ -51,14 +62,14 @@ async function runOnce(target: Target, scenarioId: ScenarioId, scale: ScenarioSc
     baseUrl: `ws://127.0.0.1:${port}`,
     createWire: () => target.createWire(),
     async restart() {
-      await server.stop();
-      server = await startServer(target.command(port, dataDir), port);
+      await server.stop('SIGTERM', STOP_GRACE_MS);
+      server = await startTarget(target, port, dataDir);
     },
   };
   try {
     return await scenario.run(harness, scale);
   } finally {
-    await server.stop();
+    await server.stop('SIGTERM', STOP_GRACE_MS);
     await rm(dataDir, { recursive: true, force: true });
   }
 }
@@ -111,7 +122,7 @@ export async function runBenchmark(options: BenchmarkOptions): Promise<Benchmark
       results.push(...byTarget.values());
     }
   } finally {
-    killAllServers();
+    await killServerProcesses();
   }
   return { targets, results };
 }

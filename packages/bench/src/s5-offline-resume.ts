@@ -1,12 +1,12 @@
 import * as Y from 'yjs';
+import { createSeededRandom } from '@quire/test-utils';
 import { BenchClient } from './bench-client.ts';
 import { closeClients, joinClients } from './join-clients.ts';
 import { waitUntil, type Scenario } from './scenario.ts';
-import { createSeededRandom } from './seeded-random.ts';
 
-function insertRandomly(text: Y.Text, random: () => number, count: number): void {
+function insertRandomly(text: Y.Text, random: (below: number) => number, count: number): void {
   for (let index = 0; index < count; index += 1) {
-    text.insert(Math.floor(random() * (text.length + 1)), String.fromCharCode(97 + Math.floor(random() * 26)));
+    text.insert(random(text.length + 1), String.fromCharCode(97 + random(26)));
   }
 }
 

@@ -1,9 +1,9 @@
 import * as Y from 'yjs';
+import { createSeededRandom } from '@quire/test-utils';
 import { BenchClient } from './bench-client.ts';
 import { closeClients, joinClients } from './join-clients.ts';
 import { PeakRssMonitor, sampleProcess } from './process-sampler.ts';
 import type { Scenario, ScenarioHarness } from './scenario.ts';
-import { createSeededRandom } from './seeded-random.ts';
 import { median, percentile, sortNumbers } from './statistics.ts';
 
 const CHUNK_BYTES = 1024;
@@ -19,7 +19,7 @@ function buildDocument(bytes: number): Y.Doc {
   for (let index = 0; index < chunks; index += 1) {
     const author = authors[index % AUTHORS]!;
     const text = author.getText('text');
-    text.insert(Math.floor(random() * (text.length + 1)), chunk);
+    text.insert(random(text.length + 1), chunk);
     // Keep the authors in sync so later inserts land between each other's.
     if (index % 64 === 63 || index === chunks - 1) {
       for (const other of authors) if (other !== author) Y.applyUpdate(other, Y.encodeStateAsUpdate(author));

@@ -1,4 +1,4 @@
-import type { RunningServer } from './server-process.ts';
+import type { ChildServer } from '@quire/test-utils';
 import type { Target } from './targets.ts';
 import type { WireAdapter } from './wire-adapter.ts';
 
@@ -10,7 +10,7 @@ export interface ScenarioHarness {
   readonly target: Target;
   readonly dataDir: string;
   /** The running server (replaced by `restart`). */
-  readonly server: RunningServer;
+  readonly server: ChildServer;
   readonly baseUrl: string;
   createWire(): WireAdapter;
   /** Stops the server gracefully (SIGTERM) and starts it again on the same data directory. */

@@ -1,7 +1,7 @@
 import { fileURLToPath } from 'node:url';
 import { join } from 'node:path';
+import type { NodeCommand } from '@quire/test-utils';
 import { createHocuspocusWire } from './hocuspocus-wire.ts';
-import type { ServerCommand } from './server-process.ts';
 import type { WireAdapter } from './wire-adapter.ts';
 import { createYWebsocketWire } from './y-websocket-wire.ts';
 
@@ -26,7 +26,7 @@ export interface Target {
   /** Sends durable "saved" acknowledgements (Quire's quire.v1 extension). */
   readonly acknowledges: boolean;
   createWire(): WireAdapter;
-  command(port: number, dataDir: string): ServerCommand;
+  command(port: number, dataDir: string): NodeCommand;
 }
 
 /** The repository root, from src/ (tests) or dist/ (the CLI) alike. */

@@ -1,5 +1,11 @@
-export { startServerProcess, killServerProcesses, SERVER_CLI } from './server-process.ts';
-export type { ServerProcess, ServerProcessOptions, LogLine } from './server-process.ts';
+export {
+  startServerProcess,
+  startListeningProcess,
+  killServerProcesses,
+  findFreePort,
+  SERVER_CLI,
+} from './server-process.ts';
+export type { ServerProcess, ServerProcessOptions, ChildServer, NodeCommand, LogLine } from './server-process.ts';
 export { createTempDir, removeTempDirs } from './temp-dir.ts';
 export { createSeededRandom } from './seeded-random.ts';
 export { startTcpProxy } from './tcp-proxy.ts';
