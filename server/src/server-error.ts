@@ -13,7 +13,8 @@ export class ServerError extends Error {
   constructor(code: ServerErrorCode, message?: string, options?: ErrorOptions);
   /**
    * @deprecated The close code comes from the catalog; pass none. Kept while
-   * callers move over; the close code given is ignored in favour of the catalog's.
+   * callers move over, and the close code given is kept too, so that a
+   * caller not moved yet behaves exactly as before.
    */
   constructor(code: ServerErrorCode, closeCode: CloseCode, message: string, options?: ErrorOptions);
   constructor(
@@ -22,12 +23,14 @@ export class ServerError extends Error {
     messageOrOptions?: string | ErrorOptions,
     legacyOptions?: ErrorOptions,
   ) {
-    const legacy = typeof messageOrCloseCode === 'object';
-    const message = legacy ? (messageOrOptions as string) : messageOrCloseCode;
-    const options = legacy ? legacyOptions : (messageOrOptions as ErrorOptions | undefined);
-    super(message ?? code, options);
+    if (typeof messageOrCloseCode === 'object') {
+      super(messageOrOptions as string, legacyOptions);
+      this.closeCode = messageOrCloseCode;
+    } else {
+      super(messageOrCloseCode ?? code, messageOrOptions as ErrorOptions | undefined);
+      this.closeCode = closeCodeOf(code);
+    }
     this.code = code;
-    this.closeCode = closeCodeOf(code);
   }
 }
 
@@ -49,6 +52,8 @@ function catalogCodeOf(error: unknown): ErrorCode {
 
 /** The close code an error ends a connection with, from the error catalog. */
 export function closeCodeForError(error: unknown): CloseCode {
+  // A ServerError looked its own up (or, in the deprecated form, was given one).
+  if (error instanceof ServerError) return error.closeCode;
   return closeCodeOf(catalogCodeOf(error));
 }
 
