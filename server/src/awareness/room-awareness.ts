@@ -9,6 +9,8 @@ import {
   type AwarenessLimits,
 } from './awareness-guard.ts';
 import { ServerError } from '../server-error.ts';
+import { AwarenessFanOut, type AwarenessChanges } from './awareness-fan-out.ts';
+import { ConnectionAwareness } from './connection-awareness.ts';
 
 // y-protocols' Awareness runs its own 3 s interval per document to drop
 // states not renewed for `outdatedTimeout`; with thousands of open rooms that
@@ -57,23 +59,40 @@ export function removeOutdatedStates(awareness: awarenessProtocol.Awareness, now
   if (outdated.length > 0) awarenessProtocol.removeAwarenessStates(awareness, outdated, 'timeout');
 }
 
+/** Where a room's awareness changes go: its connections, after its queued document changes. */
+export interface AwarenessAudience {
+  readonly connections: Iterable<Connection>;
+  /** Sends the document changes waiting for the broadcast: a caret may point into one of them. */
+  readonly beforeSend: () => void;
+}
+
+const NO_AUDIENCE: AwarenessAudience = { connections: [], beforeSend: () => undefined };
+
 /**
- * The awareness rules of one room, between the wire and y-protocols'
- * Awareness: every update is validated whole (size, depth, entry count), a
- * connection may only set or remove its own client IDs, and what it sends
- * is forwarded at a bounded rate with newer states merged into a held one.
+ * The awareness of one room, between the wire and y-protocols' Awareness:
+ * every update is validated whole (size, depth, entry count), a connection
+ * may only set or remove its own client IDs, what it sends is forwarded at a
+ * bounded rate with newer states merged into a held one, and every change
+ * goes out to the room's connections (AwarenessFanOut).
  */
 export class RoomAwareness {
   private readonly guard: AwarenessGuard;
+  private readonly fanOut: AwarenessFanOut;
+  /** The per-connection state of connections that sent awareness. */
+  private readonly states = new Map<Connection, ConnectionAwareness>();
 
   constructor(
     private readonly awareness: awarenessProtocol.Awareness,
     limits: Omit<AwarenessLimits, 'reservedClientIds'>,
+    audience: AwarenessAudience = NO_AUDIENCE,
   ) {
     // The room's own client ID: Awareness would adopt a state set under it as
     // its local state and keep renewing it.
     this.guard = new AwarenessGuard({ ...limits, reservedClientIds: [awareness.clientID] });
+    this.fanOut = new AwarenessFanOut(awareness, audience.connections, audience.beforeSend);
     watchOutdated(awareness);
+    awareness.setLocalState(null);
+    awareness.on('update', this.handleUpdate);
   }
 
   /** Takes one awareness update from `connection`; throws ServerError when it must close. */
@@ -84,37 +103,77 @@ export class RoomAwareness {
       throw new ServerError(result.code, closeCode, result.detail);
     }
     if (result.entries.length === 0) return;
-    const ready = connection.awarenessThrottle.offer(result.entries);
+    const state = this.stateOf(connection);
+    const ready = state.throttle.offer(result.entries);
     if (ready !== undefined) this.apply(connection, ready);
-    else this.scheduleHeld(connection);
+    else this.scheduleHeld(connection, state);
+  }
+
+  /** Every awareness state the room knows, to one connection (a query, or a join). */
+  sendAll(connection: Connection): void {
+    this.fanOut.sendAll(connection);
+  }
+
+  /** What a connection that just started gets: every known state, if there is any. */
+  greet(connection: Connection): void {
+    this.fanOut.sendAllIfAny(connection);
   }
 
   /** Removes the connection's states (its cursors vanish at once) and forgets its IDs. */
   release(connection: Connection): void {
-    connection.disposeAwareness();
-    const owned = new Set([...this.guard.release(connection.id), ...(connection.announcedAwarenessClientIds ?? [])]);
+    const state = this.states.get(connection);
+    state?.dispose();
+    this.states.delete(connection);
+    const owned = new Set([...this.guard.release(connection.id), ...(state?.clientIds ?? [])]);
     if (owned.size > 0) awarenessProtocol.removeAwarenessStates(this.awareness, [...owned], null);
   }
+
+  /** Stops listening and ends the Awareness (the room is gone). */
+  destroy(): void {
+    this.awareness.off('update', this.handleUpdate);
+    this.awareness.destroy();
+  }
+
+  private stateOf(connection: Connection): ConnectionAwareness {
+    let state = this.states.get(connection);
+    if (state === undefined) {
+      state = new ConnectionAwareness(connection.awarenessIntervalMs);
+      this.states.set(connection, state);
+    }
+    return state;
+  }
+
+  // Every change of the room's Awareness: a connection's update (its origin
+  // is the connection), a removal on release (null), or a timeout.
+  private readonly handleUpdate = (changes: AwarenessChanges, origin: unknown): void => {
+    const ids = this.states.get(origin as Connection)?.clientIds;
+    if (ids !== undefined) {
+      for (const clientId of changes.added) ids.add(clientId);
+      for (const clientId of changes.updated) ids.add(clientId);
+      for (const clientId of changes.removed) ids.delete(clientId);
+    }
+    this.fanOut.changed(changes);
+  };
 
   private apply(connection: Connection, entries: readonly AwarenessEntry[]): void {
     if (connection.isClosed) return;
     awarenessProtocol.applyAwarenessUpdate(this.awareness, encodeAwarenessEntries(entries), connection);
   }
 
-  private scheduleHeld(connection: Connection): void {
-    if (connection.awarenessTimer !== undefined) return;
-    const dueAt = connection.awarenessThrottle.dueAt;
+  private scheduleHeld(connection: Connection, state: ConnectionAwareness): void {
+    if (state.timer !== undefined) return;
+    const dueAt = state.throttle.dueAt;
     if (dueAt === undefined) return;
     const timer = setTimeout(
       () => {
-        connection.awarenessTimer = undefined;
-        const held = connection.awarenessThrottle.takeDue();
+        state.timer = undefined;
+        const held = state.throttle.takeDue();
         if (held !== undefined) this.apply(connection, held);
-        else this.scheduleHeld(connection);
+        else this.scheduleHeld(connection, state);
       },
       Math.max(0, Math.ceil(dueAt - performance.now())),
     );
     timer.unref();
-    connection.awarenessTimer = timer;
+    state.timer = timer;
   }
 }

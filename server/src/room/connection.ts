@@ -1,15 +1,14 @@
 import {
   CLOSE_FORBIDDEN,
+  CLOSE_POLICY_VIOLATION,
   encodeError,
   encodePermissionDenied,
   encodeSaved,
   isSendableCloseCode,
   type CloseCode,
 } from '@quire/protocol';
-import type { AwarenessEntry } from '../awareness/awareness-guard.ts';
-import { CoalescingThrottle } from '../limits/coalescing-throttle.ts';
-import { mergeAwarenessEntries } from '../awareness/awareness-guard.ts';
 import { TokenBucket } from '../limits/token-bucket.ts';
+import { Inbox, type InboxWait } from './inbox.ts';
 import type { SharedMessage } from './shared-message.ts';
 import type { SocketLike } from './socket-like.ts';
 
@@ -47,14 +46,17 @@ export interface ConnectionOptions {
   readonly access?: ConnectionAccess;
   /** The authenticated subject, if any: logs, and the principal for client-ID take-over. */
   readonly subject?: string;
+  /** Messages held until the connection is ready (authorized, its room loaded); past it, 1008. Default: no bound. */
+  readonly maxQueuedMessages?: number;
 }
 
 const NO_MESSAGES: readonly Uint8Array[] = Object.freeze([]);
 
 /**
  * One client's socket on one document, with the per-connection state the room
- * needs: which awareness client IDs it announced, and how many of its updates
- * have been received and acknowledged as stored.
+ * needs: the messages held until it is ready, and how many of its updates
+ * have been received and acknowledged as stored. Its awareness bookkeeping
+ * is the room's awareness's (awareness/connection-awareness.ts).
  */
 export class Connection {
   readonly id: number;
@@ -83,14 +85,10 @@ export class Connection {
    * client keeps that change as unsaved.
    */
   firstRefusedUpdate: number | undefined;
-  /** Timer that releases a held awareness update. */
-  awarenessTimer: NodeJS.Timeout | undefined;
-  // Most connections sit idle: what only some of them need (a queue while
-  // the room loads, awareness bookkeeping, the ignored-message budget) is
-  // allocated on first use, which keeps an idle connection small.
-  private queued: Uint8Array[] | undefined;
-  private awarenessIds: Set<number> | undefined;
-  private throttle: CoalescingThrottle<readonly AwarenessEntry[]> | undefined;
+  // Most connections sit idle: what only some of them need (an inbox
+  // before they are ready, the ignored-message budget) is allocated on first
+  // use, which keeps an idle connection small.
+  private inbox: Inbox | undefined;
   private ignoredBucket: TokenBucket | undefined;
   private readonly messageBucket: TokenBucket;
   private readonly byteBucket: TokenBucket;
@@ -99,6 +97,7 @@ export class Connection {
   private readonly maxBufferedBytes: number;
   private readonly onSlowConsumer: (connection: Connection) => void;
   private readonly rates: ConnectionRateLimits;
+  private readonly maxQueuedMessages: number;
 
   constructor(options: ConnectionOptions) {
     this.id = options.id;
@@ -109,45 +108,38 @@ export class Connection {
     this.onSlowConsumer = options.onSlowConsumer;
     this.access = options.access ?? 'write';
     this.subject = options.subject;
+    this.maxQueuedMessages = options.maxQueuedMessages ?? Infinity;
     const { rates } = options;
     this.rates = rates;
     this.messageBucket = new TokenBucket({ ratePerSecond: rates.messagesPerSecond, burst: rates.messageBurst });
     this.byteBucket = new TokenBucket({ ratePerSecond: rates.bytesPerSecond, burst: rates.byteBurst });
   }
 
-  /** Messages that arrived while the room was still loading, in order. */
+  /** Messages held until the connection is ready, in order. */
   get pendingMessages(): readonly Uint8Array[] {
-    return this.queued ?? NO_MESSAGES;
+    return this.inbox?.messages ?? NO_MESSAGES;
   }
 
-  /** Queues a message that arrived while the room was still loading. */
-  queueMessage(bytes: Uint8Array): void {
-    (this.queued ??= []).push(bytes);
+  /**
+   * Holds a message that arrived before the connection was ready: before its
+   * token was accepted (`auth`) or while its room loads (`load`). Past the
+   * bound, closes with 1008 instead.
+   */
+  holdMessage(bytes: Uint8Array, wait: InboxWait): void {
+    const full = (this.inbox ??= new Inbox()).hold(bytes, wait, this.maxQueuedMessages);
+    if (full !== undefined) this.close(CLOSE_POLICY_VIOLATION, full);
   }
 
-  /** Takes every queued message, in order, and empties the queue. */
-  takePendingMessages(): readonly Uint8Array[] {
-    const queued = this.queued ?? NO_MESSAGES;
-    this.queued = undefined;
-    return queued;
+  /** Takes every held message, in order, and empties the inbox. */
+  takeHeldMessages(): readonly Uint8Array[] {
+    const { inbox } = this;
+    this.inbox = undefined;
+    return inbox?.take() ?? NO_MESSAGES;
   }
 
-  /** Awareness client IDs this connection set; removed when it closes. */
-  get awarenessClientIds(): Set<number> {
-    return (this.awarenessIds ??= new Set());
-  }
-
-  /** The awareness client IDs this connection set, without allocating for one that set none. */
-  get announcedAwarenessClientIds(): ReadonlySet<number> | undefined {
-    return this.awarenessIds;
-  }
-
-  /** Forwards this connection's awareness at a bounded rate; newer states merge into a held one. */
-  get awarenessThrottle(): CoalescingThrottle<readonly AwarenessEntry[]> {
-    return (this.throttle ??= new CoalescingThrottle<readonly AwarenessEntry[]>({
-      minIntervalMs: this.rates.awarenessIntervalMs,
-      merge: mergeAwarenessEntries,
-    }));
+  /** The least time between two awareness updates forwarded for this connection. */
+  get awarenessIntervalMs(): number {
+    return this.rates.awarenessIntervalMs;
   }
 
   /** Charges one incoming message of `byteLength` bytes; false when it exceeds the message or byte rate. */
@@ -174,13 +166,6 @@ export class Connection {
     this.firstRefusedUpdate ??= sequence;
     if (this.extensions) this.send(encodeError(CLOSE_FORBIDDEN.code, READ_ONLY_REASON));
     else this.send(encodePermissionDenied(READ_ONLY_REASON));
-  }
-
-  /** Stops the awareness timer; the held state is dropped with the connection. */
-  disposeAwareness(): void {
-    if (this.awarenessTimer !== undefined) clearTimeout(this.awarenessTimer);
-    this.awarenessTimer = undefined;
-    this.throttle?.clear();
   }
 
   get isClosed(): boolean {

@@ -1,7 +1,7 @@
 import * as Y from 'yjs';
 import { concatenateUpdates, type UpdateInspection } from '@quire/yjs-update';
 
-/** A change of new structs only (Room.onlyNewStructs), checked and waiting to be integrated. */
+/** A change of new structs only (update-admission.ts, onlyNewStructs), checked and waiting to be integrated. */
 export interface QueuedChange<Source> {
   readonly update: Uint8Array;
   readonly inspection: UpdateInspection;
@@ -10,17 +10,17 @@ export interface QueuedChange<Source> {
 }
 
 /** A change Yjs threw on partway: what it integrated, as an update. */
-export interface FailedChange<Source> {
-  readonly change: QueuedChange<Source>;
+export interface FailedChange<Source, Change extends QueuedChange<Source> = QueuedChange<Source>> {
+  readonly change: Change;
   readonly integrated: Uint8Array;
   readonly error: unknown;
 }
 
 /** What one end-of-turn apply did. */
-export interface AppliedTurn<Source> {
+export interface AppliedTurn<Source, Change extends QueuedChange<Source> = QueuedChange<Source>> {
   /** Every change of the turn, in arrival order, failed ones included. */
-  readonly changes: readonly QueuedChange<Source>[];
-  readonly failures: readonly FailedChange<Source>[];
+  readonly changes: readonly Change[];
+  readonly failures: readonly FailedChange<Source, Change>[];
   /**
    * The changes joined into one update, when they were integrated as such
    * (then none failed): it holds exactly what they hold, so it may be stored
@@ -39,19 +39,20 @@ export interface AppliedTurn<Source> {
  *
  * Until then, the document lags behind what the room accepted. `clockOf`
  * answers with the queued changes counted, so the checks of the next change
- * see them; anything that reads the document itself calls `applyAll` first.
+ * see them; anything that reads the document itself calls `applyAll` first
+ * (the room's `integrateQueuedChanges`).
  * Changes are integrated in arrival order, so one that builds on an earlier
  * queued change finds it in place.
  */
-export class TurnApplyQueue<Source> {
-  private queue: QueuedChange<Source>[] = [];
+export class TurnApplyQueue<Source, Change extends QueuedChange<Source> = QueuedChange<Source>> {
+  private queue: Change[] = [];
   /** Each queued client's clock once the queue is integrated; made on the first change (most open rooms are idle). */
   private queuedClocks: Map<number, number> | undefined;
   private scheduled: NodeJS.Immediate | undefined;
 
   constructor(
     private readonly doc: Y.Doc,
-    private readonly onApplied: (turn: AppliedTurn<Source>) => void,
+    private readonly onApplied: (turn: AppliedTurn<Source, Change>) => void,
     /** Called instead of onApplied when the transaction itself threw (not one change): nothing of the turn is known to be integrated. */
     private readonly onTurnFailed: (error: unknown) => void,
   ) {}
@@ -62,7 +63,7 @@ export class TurnApplyQueue<Source> {
   }
 
   /** Queues a change whose structs start, for every client in it, at `clockOf`. */
-  add(change: QueuedChange<Source>): void {
+  add(change: Change): void {
     this.queue.push(change);
     const queuedClocks = (this.queuedClocks ??= new Map());
     for (const [clientId, range] of change.inspection.clients) queuedClocks.set(clientId, range.endClock);
@@ -79,7 +80,7 @@ export class TurnApplyQueue<Source> {
     const changes = this.queue;
     this.queue = [];
     this.queuedClocks?.clear();
-    const failures: FailedChange<Source>[] = [];
+    const failures: FailedChange<Source, Change>[] = [];
     let joined: Uint8Array | undefined;
     const start = performance.now();
     try {
@@ -110,7 +111,7 @@ export class TurnApplyQueue<Source> {
    * partway: the caller then applies them one by one, and Yjs skips whatever
    * of them is already in place.
    */
-  private applyJoined(changes: readonly QueuedChange<Source>[]): Uint8Array | undefined {
+  private applyJoined(changes: readonly Change[]): Uint8Array | undefined {
     if (changes.length < 2) return undefined;
     const joined = concatenateUpdates(changes);
     if (joined === undefined) return undefined;

@@ -21,13 +21,6 @@ import type { SocketLike } from '../room/socket-like.ts';
 import { frameBinary, writesFramesDirectly } from './ws-internals.ts';
 import { SessionAuth } from '../auth/session-auth.ts';
 
-/**
- * Messages a connection that authenticates by message may send before its
- * token is accepted (a provider sends sync step 1 and awareness at once).
- * Past it: 1008. Bytes are bounded by the per-connection byte rate.
- */
-export const MAX_PRE_AUTH_MESSAGES = 64;
-
 export interface SocketSessionContext {
   readonly registry: RoomRegistry;
   readonly logger: Logger;
@@ -76,8 +69,6 @@ export class SocketSession implements SocketLike {
   /** Drops the socket unless a sign of life comes first; set while a probe is pending. */
   private probeTimer: NodeJS.Timeout | undefined;
   private room: Room | undefined;
-  /** Messages that arrived before the connection was authorized; allocated on first use. */
-  private preAuth: Uint8Array[] | undefined;
   /** Undefined under open access: there is nothing to check, refresh or expire. */
   private readonly auth: SessionAuth | undefined;
 
@@ -99,6 +90,7 @@ export class SocketSession implements SocketLike {
       maxBufferedBytes: options.maxBufferedBytes,
       onSlowConsumer: closeSlowConsumer,
       rates: options,
+      maxQueuedMessages: options.maxQueuedMessages,
       access: init.grant?.access ?? (options.authorize === undefined ? 'write' : 'none'),
       ...(init.grant?.subject === undefined ? {} : { subject: init.grant.subject }),
     });
@@ -224,13 +216,10 @@ export class SocketSession implements SocketLike {
       this.auth?.submitToken(decoded.message.token);
       return;
     }
-    if (this.room === undefined) {
-      const preAuth = (this.preAuth ??= []);
-      if (preAuth.length >= MAX_PRE_AUTH_MESSAGES) connection.close(CLOSE_POLICY_VIOLATION, 'ERR_PRE_AUTH_QUEUE_FULL');
-      else preAuth.push(bytes);
-      return;
-    }
-    this.deliver(this.room, bytes);
+    // Until it is authorized, the connection's inbox holds what it sends
+    // (bounded: 1008 past it); its room takes the inbox over once it joins.
+    if (this.room === undefined) connection.holdMessage(bytes, 'auth');
+    else this.room.receive(connection, bytes);
   }
 
   /** The socket reported an error; it closes next. */
@@ -244,7 +233,9 @@ export class SocketSession implements SocketLike {
     if (this.probeTimer !== undefined) clearTimeout(this.probeTimer);
     this.probeTimer = undefined;
     this.auth?.end();
-    this.preAuth = undefined;
+    // Messages held for a room it never joined are dropped; a room that is
+    // loading keeps a departed connection's edits.
+    if (this.room === undefined) connection.takeHeldMessages();
     if (this.room !== undefined) {
       this.room.removeConnection(connection);
       context.registry.release(this.room);
@@ -255,24 +246,15 @@ export class SocketSession implements SocketLike {
     );
   }
 
-  /** The connection is authorized (once): join the room and hand it what waited. */
+  /**
+   * The connection is authorized (once): join the room, which handles what
+   * waited in the inbox as soon as the document is loaded (at once if it is).
+   */
   private join(): void {
     const { connection } = this;
     if (connection.isClosed) return;
     const joined = this.context.registry.acquire(connection.docName);
     this.room = joined;
     joined.addConnection(connection);
-    const waiting = this.preAuth;
-    this.preAuth = undefined;
-    if (waiting !== undefined) for (const bytes of waiting) this.deliver(joined, bytes);
-  }
-
-  private deliver(target: Room, bytes: Uint8Array): void {
-    const { connection } = this;
-    if (target.state === 'loading' && connection.pendingMessages.length >= this.context.options.maxQueuedMessages) {
-      connection.close(CLOSE_POLICY_VIOLATION, 'ERR_QUEUE_FULL');
-      return;
-    }
-    target.receive(connection, bytes);
   }
 }
