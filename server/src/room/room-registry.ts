@@ -1,8 +1,12 @@
-import type { CloseCode } from '@quire/protocol';
+import type * as Y from 'yjs';
+import { CLOSE_GOING_AWAY, type CloseCode } from '@quire/protocol';
 import type { DocumentStore } from '@quire/storage';
 import type { Logger } from '../logger.ts';
 import type { ServerMetrics } from '../metrics/server-metrics.ts';
+import { ServerError } from '../server-error.ts';
+import type { RoomEventSink } from './room-events.ts';
 import { Room, type RoomLimits } from './room.ts';
+import type { OutsideChange } from './update-channel.ts';
 
 // Appends since load below which a log is left as is on unload: merging a
 // handful of entries at the next load costs less than a compaction now.
@@ -16,6 +20,8 @@ export interface RoomRegistryOptions {
   readonly roomIdleMs: number;
   /** Document-level limits every room enforces. */
   readonly roomLimits?: RoomLimits;
+  /** Told by every room when its document is loaded, changed and stored (room-events.ts). */
+  readonly events?: RoomEventSink;
 }
 
 /**
@@ -27,6 +33,9 @@ export class RoomRegistry {
   private readonly rooms = new Map<string, Room>();
   private readonly idleTimers = new Map<Room, NodeJS.Timeout>();
   private readonly unloading = new Set<Promise<void>>();
+  /** Rooms kept open by server-side changes in progress, with how many. */
+  private readonly inUse = new Map<Room, number>();
+  private closed = false;
   private readonly options: RoomRegistryOptions;
 
   constructor(options: RoomRegistryOptions) {
@@ -56,6 +65,7 @@ export class RoomRegistry {
         onFailed: (failed) => this.forget(failed),
         ...(this.options.metrics === undefined ? {} : { metrics: this.options.metrics }),
         ...(this.options.roomLimits === undefined ? {} : { limits: this.options.roomLimits }),
+        ...(this.options.events === undefined ? {} : { events: this.options.events }),
       });
       this.rooms.set(docName, room);
     }
@@ -63,9 +73,42 @@ export class RoomRegistry {
     return room;
   }
 
-  /** Called after a connection left `room`; starts the idle countdown when it is empty. */
+  /**
+   * Changes `docName` on the server's behalf: `change` runs in one Yjs
+   * transaction on the room's document (opened and loaded first if need be),
+   * and what it changes is broadcast to every connection and stored, like a
+   * client's edit. Resolves once storage confirmed it; rejects if the room
+   * cannot load or store it, or with what `change` threw. The room is not
+   * unloaded meanwhile.
+   */
+  change(docName: string, change: (doc: Y.Doc) => void): Promise<void> {
+    return this.enter(docName, change);
+  }
+
+  /** Applies a Yjs update (V1) to `docName`, inspected like a client's update first; as `change`. */
+  applyUpdate(docName: string, update: Uint8Array): Promise<void> {
+    return this.enter(docName, update);
+  }
+
+  private async enter(docName: string, change: OutsideChange): Promise<void> {
+    if (this.closed) throw new ServerError('ERR_DOCUMENT_UNAVAILABLE', CLOSE_GOING_AWAY, 'the server is closing');
+    const room = this.acquire(docName);
+    this.inUse.set(room, (this.inUse.get(room) ?? 0) + 1);
+    try {
+      await room.enter(change);
+    } finally {
+      const left = this.inUse.get(room)! - 1;
+      if (left > 0) this.inUse.set(room, left);
+      else {
+        this.inUse.delete(room);
+        this.release(room);
+      }
+    }
+  }
+
+  /** Called after a connection or a server-side change left `room`; starts the idle countdown when it is unused. */
   release(room: Room): void {
-    if (!room.isEmpty) return;
+    if (!room.isEmpty || this.inUse.has(room)) return;
     if (this.rooms.get(room.docName) !== room) {
       // A failed room was already forgotten; it only waited for its sockets.
       room.destroy();
@@ -82,8 +125,8 @@ export class RoomRegistry {
 
   private async unload(room: Room): Promise<void> {
     await room.flush();
-    // Someone may have joined while the writes were flushing; the room stays.
-    if (!room.isEmpty || this.rooms.get(room.docName) !== room) return;
+    // Someone may have joined, or a server-side change begun, while the writes were flushing; the room stays.
+    if (!room.isEmpty || this.inUse.has(room) || this.rooms.get(room.docName) !== room) return;
     this.rooms.delete(room.docName);
     room.destroy();
     this.options.logger.debug({ docName: room.docName }, 'room unloaded');
@@ -107,7 +150,7 @@ export class RoomRegistry {
   private forget(room: Room): void {
     this.cancelIdleTimer(room);
     if (this.rooms.get(room.docName) === room) this.rooms.delete(room.docName);
-    if (room.isEmpty) room.destroy();
+    if (room.isEmpty && !this.inUse.has(room)) room.destroy();
   }
 
   private cancelIdleTimer(room: Room): void {
@@ -130,6 +173,7 @@ export class RoomRegistry {
 
   /** Closes every connection with `closeCode`, flushes every room and unloads it. */
   async closeAll(closeCode: CloseCode): Promise<void> {
+    this.closed = true;
     for (const timer of this.idleTimers.values()) clearTimeout(timer);
     this.idleTimers.clear();
     const rooms = [...this.rooms.values()];
