@@ -16,7 +16,11 @@ export type ChangeAuthor =
 export interface RoomEventSink {
   /** The document was loaded from storage (or found new) and the room serves it. */
   loaded(docName: string): void;
-  /** An accepted change was applied to the document; it is stored next. */
+  /**
+   * An accepted change was applied to the document; it is stored next. The
+   * changes of one turn that are stored joined as one log entry are reported
+   * one by one, each with its own update and author.
+   */
   changed(docName: string, update: Uint8Array, author: ChangeAuthor): void;
   /** Every change the room applied so far is durably stored. */
   stored(docName: string): void;
