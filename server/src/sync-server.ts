@@ -8,13 +8,24 @@ import { RoomRegistry } from './room/room-registry.ts';
 import { createOriginCheck } from './auth/origin-policy.ts';
 import { resolveSyncServerOptions, type SyncServerOptions } from './server-options.ts';
 import { WsTransport } from './transport/ws-transport.ts';
+import { ConnectionEvents } from './events/connection-events.ts';
+import { DocumentEvents } from './events/document-events.ts';
+import { ServerEventEmitter } from './events/event-emitter.ts';
+import { resolveServerEventOptions, type ServerEventOptions } from './events/event-options.ts';
+import type { ServerEvents } from './events/server-events.ts';
+import { createServerDocuments, type ServerDocuments } from './server-documents.ts';
 
-export interface SyncServer {
+/** Everything createSyncServer takes: the server's settings and those of its events. */
+export type CreateSyncServerOptions = SyncServerOptions & ServerEventOptions;
+
+/** A running server. `on` and `off` subscribe to its events (docs/api.md). */
+export interface SyncServer extends ServerEvents {
   readonly host: string;
   readonly port: number;
   /** `ws://host:port` — append `/<documentName>` to connect. */
   readonly url: string;
-  readonly rooms: RoomRegistry;
+  /** Server-side changes to documents, broadcast and stored like a client's. */
+  readonly documents: ServerDocuments;
   /** Open WebSocket connections. */
   readonly connectionCount: number;
   /**
@@ -26,14 +37,30 @@ export interface SyncServer {
 
 const SOCKET_CLOSE_GRACE_MS = 2_000;
 
+// The room registry behind each server, for the repository's own tests and
+// tools; not part of @quire/server (index.ts does not export this).
+const registries = new WeakMap<SyncServer, RoomRegistry>();
+
+/** The open rooms of `server`. Internal: tests reach room state through it. */
+export function roomRegistryOf(server: SyncServer): RoomRegistry {
+  const registry = registries.get(server);
+  if (registry === undefined) throw new TypeError('not a server made by createSyncServer');
+  return registry;
+}
+
 /** Starts a sync server and resolves once it is listening. */
-export async function createSyncServer(options: SyncServerOptions): Promise<SyncServer> {
-  const resolved = resolveSyncServerOptions(options, createSilentLogger);
+export async function createSyncServer(options: CreateSyncServerOptions): Promise<SyncServer> {
+  const { documentChangedDebounceMs, ...serverOptions } = options;
+  const resolved = resolveSyncServerOptions(serverOptions, createSilentLogger);
+  const eventOptions = resolveServerEventOptions(documentChangedDebounceMs === undefined ? {} : { documentChangedDebounceMs });
   const { logger, store, metrics } = resolved;
+  const emitter = new ServerEventEmitter(logger);
+  const documentEvents = new DocumentEvents(emitter, eventOptions.documentChangedDebounceMs);
   const registry = new RoomRegistry({
     store,
     logger,
     metrics,
+    events: documentEvents,
     roomIdleMs: resolved.roomIdleMs,
     roomLimits: {
       maxDocumentBytes: resolved.maxDocumentBytes,
@@ -46,7 +73,7 @@ export async function createSyncServer(options: SyncServerOptions): Promise<Sync
   });
   // Compactions of an open document encode the room's copy instead of replaying its log.
   store.useCurrentState((docName) => registry.get(docName)?.encodeDocument());
-  const transport = new WsTransport({ registry, logger, options: resolved });
+  const transport = new WsTransport({ registry, logger, options: resolved, events: new ConnectionEvents(emitter) });
   metrics.setSources({ connections: () => transport.connectionCount, openDocuments: () => registry.size });
   let serving = true;
 
@@ -102,20 +129,28 @@ export async function createSyncServer(options: SyncServerOptions): Promise<Sync
     transport.closeConnections(CLOSE_GOING_AWAY);
     await registry.closeAll(CLOSE_GOING_AWAY);
     await transport.waitForSockets(SOCKET_CLOSE_GRACE_MS);
+    // Every room is flushed and every socket closed: the debounced changes
+    // are reported now, with their stored events, and delivered before close resolves.
+    documentEvents.flush();
+    emitter.drain();
     httpServer.closeAllConnections();
     await httpClosed;
     await store.close();
     logger.info('quire sync server closed');
   };
 
-  return {
+  const server: SyncServer = {
     host,
     port: address.port,
     url: `ws://${host.includes(':') ? `[${host}]` : host}:${address.port}`,
-    rooms: registry,
+    documents: createServerDocuments(registry, () => serving),
     get connectionCount() {
       return transport.connectionCount;
     },
+    on: (name, listener) => emitter.on(name, listener),
+    off: (name, listener) => emitter.off(name, listener),
     close: () => (closing ??= close()),
   };
+  registries.set(server, registry);
+  return server;
 }

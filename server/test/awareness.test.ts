@@ -1,5 +1,5 @@
 import { afterEach, describe, expect, it, vi } from 'vitest';
-import { closeTestServers, startTestServer } from './helpers/test-server.ts';
+import { closeTestServers, roomsOf, startTestServer } from './helpers/test-server.ts';
 import { connectStockClient, destroyStockClients, waitForSynced } from './helpers/stock-client.ts';
 
 afterEach(async () => {
@@ -30,7 +30,7 @@ describe('awareness', () => {
     await waitForSynced(alice);
     alice.provider.awareness.setLocalStateField('user', { name: 'Alice' });
     await vi.waitFor(() => {
-      const room = server.rooms.get('presence-late');
+      const room = roomsOf(server).get('presence-late');
       expect(room?.awareness.getStates().has(alice.doc.clientID)).toBe(true);
     });
 

@@ -1,7 +1,7 @@
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import { createMemoryStore } from '@quire/storage';
 import { connectStockClient, destroyStockClients, waitForSynced } from './helpers/stock-client.ts';
-import { closeTestServers, startTestServer } from './helpers/test-server.ts';
+import { closeTestServers, roomsOf, startTestServer } from './helpers/test-server.ts';
 
 afterEach(async () => {
   destroyStockClients();
@@ -29,7 +29,7 @@ describe('compaction after use', () => {
     const server = await startTestServer({ store, roomIdleMs: 0 });
     await typeAndLeave(server.url, 'busy', 40);
     await vi.waitFor(async () => expect((await store.load('busy'))?.entryCount).toBe(1));
-    expect(server.rooms.size).toBe(0);
+    expect(roomsOf(server).size).toBe(0);
   });
 
   it('leaves one merged entry for a busy document open at shutdown, and a quiet one as is', async () => {

@@ -3,7 +3,7 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { encodeSyncStep1 } from '@quire/protocol';
 import { openRawClient, type RawClient } from './helpers/raw-client.ts';
 import { connectStockClient, destroyStockClients, waitForConvergence, waitForSynced } from './helpers/stock-client.ts';
-import { closeTestServers, startTestServer } from './helpers/test-server.ts';
+import { closeTestServers, roomsOf, startTestServer } from './helpers/test-server.ts';
 
 const raws: RawClient[] = [];
 afterEach(async () => {
@@ -29,7 +29,7 @@ describe('the whole-document step 2 shared by fresh joiners', () => {
     await waitForSynced(author);
     const text = author.doc.getText('text');
     text.insert(0, 'first');
-    const room = server.rooms.get('shared')!;
+    const room = roomsOf(server).get('shared')!;
     await waitForConvergence([author.doc, room.doc]);
     expect(await joinFresh(server.url, 'shared')).toBe('first');
     expect(await joinFresh(server.url, 'shared')).toBe('first');

@@ -3,7 +3,7 @@ import { afterEach, describe, expect, it, vi } from 'vitest';
 import * as Y from 'yjs';
 import { encodePing, encodeStateless, encodeSyncStep2, encodeSyncUpdate, QUIRE_SUBPROTOCOL } from '@quire/protocol';
 import { createMemoryStore, type DocumentStore } from '@quire/storage';
-import { closeTestServers, startTestServer } from './helpers/test-server.ts';
+import { closeTestServers, roomsOf, startTestServer } from './helpers/test-server.ts';
 import { openRawClient, roundTrip, type RawClient } from './helpers/raw-client.ts';
 import type { SyncServer } from '../src/index.ts';
 
@@ -78,7 +78,7 @@ describe('quire.v1 extensions on a real server', () => {
   it('acknowledges a step 2 that carries nothing without a Yjs transaction', async () => {
     const server = await startTestServer();
     const client = await openRaw(server, 'nothing-new', [QUIRE_SUBPROTOCOL]);
-    const room = server.rooms.get('nothing-new')!;
+    const room = roomsOf(server).get('nothing-new')!;
     let transactions = 0;
     room.doc.on('beforeTransaction', () => transactions++);
     client.send(encodeSyncStep2(Y.encodeStateAsUpdate(new Y.Doc())));

@@ -1,5 +1,5 @@
 import { afterEach, describe, expect, it, vi } from 'vitest';
-import { closeTestServers, startTestServer } from './helpers/test-server.ts';
+import { closeTestServers, roomsOf, startTestServer } from './helpers/test-server.ts';
 import { connectStockClient, destroyStockClients, waitForSynced } from './helpers/stock-client.ts';
 import { RawClient } from './helpers/raw-client.ts';
 import { request } from 'node:http';
@@ -49,7 +49,7 @@ describe('document names at upgrade', () => {
       const server = await startTestServer();
       const client = new RawClient(`${server.url}${path}`);
       await expect(client.opened).rejects.toThrow('HTTP 400');
-      expect(server.rooms.size).toBe(0);
+      expect(roomsOf(server).size).toBe(0);
     });
   }
 
@@ -60,7 +60,7 @@ describe('document names at upgrade', () => {
       const server = await startTestServer();
       const status = await rawUpgradeStatus(server.url, path);
       expect(status).toBe(400);
-      expect(server.rooms.size).toBe(0);
+      expect(roomsOf(server).size).toBe(0);
     });
   }
 
@@ -69,7 +69,7 @@ describe('document names at upgrade', () => {
     const client = new RawClient(`${server.url}/${encodeURIComponent('team')}/${encodeURIComponent('Grüße 🎉')}`);
     await client.opened;
     await client.next('sync-step-1');
-    expect(server.rooms.get('team/Grüße 🎉')).toBeDefined();
+    expect(roomsOf(server).get('team/Grüße 🎉')).toBeDefined();
     client.close();
   });
 });

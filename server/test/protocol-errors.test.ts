@@ -8,7 +8,7 @@ import {
   encodeSyncUpdate,
   QUIRE_SUBPROTOCOL,
 } from '@quire/protocol';
-import { closeTestServers, startTestServer } from './helpers/test-server.ts';
+import { closeTestServers, roomsOf, startTestServer } from './helpers/test-server.ts';
 import { openRawClient, RawClient } from './helpers/raw-client.ts';
 import { connectStockClient, destroyStockClients, waitForConvergence, waitForSynced } from './helpers/stock-client.ts';
 import type { SyncServer } from '../src/index.ts';
@@ -62,11 +62,11 @@ describe('malformed input closes only the offending connection', () => {
       await waitForSynced(owner);
       owner.doc.getText('text').insert(0, 'original');
       const client = await openRaw(server, 'victim');
-      await waitForConvergence([owner.doc, server.rooms.get('victim')!.doc]);
+      await waitForConvergence([owner.doc, roomsOf(server).get('victim')!.doc]);
 
       client.send(bytes);
       expect((await client.closed).code).toBe(CLOSE_BAD_MESSAGE.code);
-      expect(server.rooms.get('victim')!.doc.getText('text').toString()).toBe('original');
+      expect(roomsOf(server).get('victim')!.doc.getText('text').toString()).toBe('original');
       expect(owner.provider.wsconnected).toBe(true);
       await assertOthersUnaffected(server);
     });
@@ -88,7 +88,7 @@ describe('malformed input closes only the offending connection', () => {
     client.send(new Uint8Array([99, 1, 2, 3]));
     client.send(encodeSyncUpdate(validUpdate('after the unknown one')));
     await expect
-      .poll(() => server.rooms.get('future')?.doc.getText('text').toString())
+      .poll(() => roomsOf(server).get('future')?.doc.getText('text').toString())
       .toBe('after the unknown one');
     client.close();
   });
@@ -98,7 +98,7 @@ describe('malformed input closes only the offending connection', () => {
     const client = await openRaw(server, 'too-big');
     client.send(encodeSyncUpdate(validUpdate('x'.repeat(4096))));
     expect((await client.closed).code).toBe(CLOSE_MESSAGE_TOO_BIG.code);
-    expect(server.rooms.get('too-big')?.doc.getText('text').toString() ?? '').toBe('');
+    expect(roomsOf(server).get('too-big')?.doc.getText('text').toString() ?? '').toBe('');
     await assertOthersUnaffected(server);
   });
 });

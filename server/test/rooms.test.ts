@@ -2,7 +2,7 @@ import { afterEach, describe, expect, it, vi } from 'vitest';
 import * as Y from 'yjs';
 import { createMemoryStore, type DocumentStore, type StoredDocument } from '@quire/storage';
 import { CLOSE_INTERNAL_ERROR, encodeSyncStep1, encodeSyncUpdate } from '@quire/protocol';
-import { closeTestServers, startTestServer } from './helpers/test-server.ts';
+import { closeTestServers, roomsOf, startTestServer } from './helpers/test-server.ts';
 import { RawClient } from './helpers/raw-client.ts';
 import { connectStockClient, destroyStockClients, waitForSynced } from './helpers/stock-client.ts';
 
@@ -45,9 +45,9 @@ describe('rooms', () => {
     const client = connectStockClient(server.url, 'idle');
     await waitForSynced(client);
     client.doc.getText('text').insert(0, 'kept');
-    await vi.waitFor(() => expect(server.rooms.get('idle')?.doc.getText('text').toString()).toBe('kept'));
+    await vi.waitFor(() => expect(roomsOf(server).get('idle')?.doc.getText('text').toString()).toBe('kept'));
     client.destroy();
-    await vi.waitFor(() => expect(server.rooms.size).toBe(0));
+    await vi.waitFor(() => expect(roomsOf(server).size).toBe(0));
 
     const stored = await store.load('idle');
     const reloaded = new Y.Doc();
@@ -59,12 +59,12 @@ describe('rooms', () => {
     const server = await startTestServer({ roomIdleMs: 60_000 });
     const first = connectStockClient(server.url, 'back');
     await waitForSynced(first);
-    const room = server.rooms.get('back');
+    const room = roomsOf(server).get('back');
     first.destroy();
     await vi.waitFor(() => expect(room?.connections.size).toBe(0));
     const second = connectStockClient(server.url, 'back');
     await waitForSynced(second);
-    expect(server.rooms.get('back')).toBe(room);
+    expect(roomsOf(server).get('back')).toBe(room);
   });
 
   it('holds messages that arrive while the document loads and applies them in order', async () => {
@@ -78,7 +78,7 @@ describe('rooms', () => {
       client.send(encodeSyncUpdate(updateSetting('counter', index, writer)));
     }
     client.send(encodeSyncStep1(new Uint8Array([0])));
-    await vi.waitFor(() => expect(server.rooms.get('slow')?.connections.values().next().value?.pendingMessages.length).toBe(21));
+    await vi.waitFor(() => expect(roomsOf(server).get('slow')?.connections.values().next().value?.pendingMessages.length).toBe(21));
     gated.release();
     await client.next('sync-step-1');
     const reply = await client.next('sync-step-2');
@@ -114,7 +114,7 @@ describe('rooms', () => {
     writer.getMap('map').delete('counter');
     client.send(encodeSyncUpdate(Y.encodeStateAsUpdate(writer, before)));
     client.send(encodeSyncStep1(new Uint8Array([0])));
-    await vi.waitFor(() => expect(server.rooms.get('mixed-turn')?.connections.values().next().value?.pendingMessages.length).toBe(4));
+    await vi.waitFor(() => expect(roomsOf(server).get('mixed-turn')?.connections.values().next().value?.pendingMessages.length).toBe(4));
     gated.release();
     await client.next('sync-step-1');
     const reply = new Y.Doc();
@@ -137,10 +137,10 @@ describe('rooms', () => {
     await client.opened;
     const writer = new Y.Doc();
     for (let index = 0; index < 3; index++) client.send(encodeSyncUpdate(updateSetting('counter', index, writer)));
-    await vi.waitFor(() => expect(server.rooms.get('left-early')?.connections.values().next().value?.pendingMessages.length).toBe(3));
+    await vi.waitFor(() => expect(roomsOf(server).get('left-early')?.connections.values().next().value?.pendingMessages.length).toBe(3));
     client.close();
     await client.closed;
-    await vi.waitFor(() => expect(server.rooms.get('left-early')?.connections.size).toBe(0));
+    await vi.waitFor(() => expect(roomsOf(server).get('left-early')?.connections.size).toBe(0));
     gated.release();
     await vi.waitFor(async () => {
       const stored = await memory.load('left-early');
@@ -150,7 +150,7 @@ describe('rooms', () => {
       expect(doc.getMap('map').get('counter')).toBe(2);
     });
     // Its awareness would be a ghost; nothing of it is left in the room.
-    await vi.waitFor(() => expect(server.rooms.size).toBe(0));
+    await vi.waitFor(() => expect(roomsOf(server).size).toBe(0));
   });
 
   it('closes clients with 1011 and serves nothing when a document fails to load', async () => {
@@ -163,6 +163,6 @@ describe('rooms', () => {
     const closed = await client.closed;
     expect(closed.code).toBe(CLOSE_INTERNAL_ERROR.code);
     expect(client.received.some((message) => message.type === 'sync-step-1')).toBe(false);
-    await vi.waitFor(() => expect(server.rooms.size).toBe(0));
+    await vi.waitFor(() => expect(roomsOf(server).size).toBe(0));
   });
 });

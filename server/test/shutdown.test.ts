@@ -1,7 +1,7 @@
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import { createMemoryStore } from '@quire/storage';
 import { CLOSE_GOING_AWAY } from '@quire/protocol';
-import { closeTestServers, startTestServer } from './helpers/test-server.ts';
+import { closeTestServers, roomsOf, startTestServer } from './helpers/test-server.ts';
 import { connectStockClient, destroyStockClients, waitForSynced } from './helpers/stock-client.ts';
 
 afterEach(async () => {
@@ -41,11 +41,11 @@ describe('graceful close', () => {
       if (status === 'disconnected') client.provider.shouldConnect = false;
     });
     client.doc.getText('text').insert(0, 'last words');
-    await vi.waitFor(() => expect(server.rooms.get('closing')?.doc.getText('text').length).toBe(10));
+    await vi.waitFor(() => expect(roomsOf(server).get('closing')?.doc.getText('text').length).toBe(10));
 
     await server.close();
     expect(closed).toBe(true);
-    expect(server.rooms.size).toBe(0);
+    expect(roomsOf(server).size).toBe(0);
     expect(server.connectionCount).toBe(0);
     await vi.waitFor(() => expect(codes).toEqual([CLOSE_GOING_AWAY.code]));
     const response = await fetch(server.url.replace('ws', 'http') + '/healthz').catch((error: unknown) => error);

@@ -5,7 +5,7 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { createTempDir, removeTempDirs } from '@quire/test-utils';
 import { readCliConfig } from '../src/cli/cli-config.ts';
 import { resolveStaticDir } from '../src/cli/static-dir-setting.ts';
-import { closeTestServers, startTestServer } from './helpers/test-server.ts';
+import { closeTestServers, roomsOf, startTestServer } from './helpers/test-server.ts';
 import { RawClient } from './helpers/raw-client.ts';
 import type { SyncServer } from '../src/index.ts';
 
@@ -162,7 +162,7 @@ describe('serving a built web app', () => {
     const server = await startTestServer({ staticDir: root });
     const client = new RawClient(`${server.url}/d/notes`);
     await client.opened;
-    expect(server.rooms.size).toBe(1);
+    expect(roomsOf(server).size).toBe(1);
     client.close();
   });
 

@@ -19,7 +19,7 @@ const open = new Set<StockClient>();
 export function connectStockClient(
   serverUrl: string,
   docName: string,
-  options: { doc?: Y.Doc; connect?: boolean; protocols?: string[] } = {},
+  options: { doc?: Y.Doc; connect?: boolean; protocols?: string[]; params?: Record<string, string> } = {},
 ): StockClient {
   const doc = options.doc ?? new Y.Doc();
   const provider = new WebsocketProvider(serverUrl, docName, doc, {
@@ -27,6 +27,8 @@ export function connectStockClient(
     disableBc: true,
     connect: options.connect ?? true,
     protocols: options.protocols ?? [],
+    // URL query parameters: `{ token }` is how a stock client presents a JWT.
+    params: options.params ?? {},
   });
   const client: StockClient = {
     doc,

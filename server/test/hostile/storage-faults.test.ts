@@ -4,7 +4,7 @@ import { CLOSE_INTERNAL_ERROR, encodeSyncUpdate } from '@quire/protocol';
 import { StorageError, type DocumentStore } from '@quire/storage';
 import { createLevelStore } from '@quire/storage-level';
 import { createTempDir, removeTempDirs } from '@quire/test-utils';
-import { closeTestServers, startTestServer } from '../helpers/test-server.ts';
+import { closeTestServers, roomsOf, startTestServer } from '../helpers/test-server.ts';
 import { connectStock, destroyStockClients, openRaw, readText, textUpdate, waitForSynced } from './harness.ts';
 
 // Rows 32 and 34: the store itself fails. A real LevelDB store is wrapped so
@@ -66,7 +66,7 @@ describe('storage faults in-process (rows 32, 34)', () => {
       writer.close();
       await writer.closed;
     })();
-    await vi.waitFor(() => expect(server.rooms.get('row-32')).toBeUndefined());
+    await vi.waitFor(() => expect(roomsOf(server).get('row-32')).toBeUndefined());
 
     store.failLoads.add('row-32');
     const appendsBefore = store.appendsFor('row-32');
@@ -78,7 +78,7 @@ describe('storage faults in-process (rows 32, 34)', () => {
     await vi.waitFor(() => expect(closes.length).toBeGreaterThanOrEqual(2), { timeout: 10_000 });
     expect(closes.every((code) => code === CLOSE_INTERNAL_ERROR.code)).toBe(true);
     expect(store.appendsFor('row-32')).toBe(appendsBefore);
-    expect(server.rooms.get('row-32')).toBeUndefined();
+    expect(roomsOf(server).get('row-32')).toBeUndefined();
 
     // Other documents are served meanwhile.
     const other = connectStock(server.url, 'row-32-neighbour');

@@ -5,7 +5,7 @@ import { afterEach, describe, expect, it, vi } from 'vitest';
 import { WebSocket } from 'ws';
 import { QUIRE_SUBPROTOCOL, encodeSyncUpdate } from '@quire/protocol';
 import { AuthError, type Authorize, type SyncServer } from '../../src/index.ts';
-import { closeTestServers, startTestServer } from '../helpers/test-server.ts';
+import { closeTestServers, roomsOf, startTestServer } from '../helpers/test-server.ts';
 import { textUpdate } from '../hostile/harness.ts';
 import { rawRequest, upgradeRequest } from '../hostile/raw-http.ts';
 
@@ -39,7 +39,7 @@ async function settle(server: SyncServer): Promise<void> {
   await vi.waitFor(
     () => {
       expect(server.connectionCount).toBe(0);
-      expect(server.rooms.size).toBe(0);
+      expect(roomsOf(server).size).toBe(0);
     },
     { timeout: 20_000, interval: 20 },
   );
