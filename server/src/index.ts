@@ -1,20 +1,35 @@
+// @quire/server: the public API for embedding the sync server (docs/api.md).
+// Deliberately small: rooms, connections and the rest of the engine are
+// internals, free to change; server/test/public-api.test.ts pins this list.
+
 export { createSyncServer } from './sync-server.ts';
-export type { SyncServer } from './sync-server.ts';
-export { SYNC_SERVER_DEFAULTS } from './server-options.ts';
-export type { SyncServerOptions } from './server-options.ts';
-export { createLogger, createSilentLogger, LOG_LEVELS } from './logger.ts';
+export type { SyncServer, CreateSyncServerOptions as SyncServerOptions } from './sync-server.ts';
+export type { ServerDocuments } from './server-documents.ts';
+
+export type {
+  ServerEvents,
+  ServerEventMap,
+  ServerEventName,
+  ServerEventListener,
+  DocumentLoadedEvent,
+  DocumentChangedEvent,
+  DocumentChangeAuthor,
+  DocumentStoredEvent,
+  ConnectionOpenedEvent,
+  ConnectionClosedEvent,
+} from './events/server-events.ts';
+
+export { createLogger, createSilentLogger } from './logger.ts';
 export type { Logger, LogLevel } from './logger.ts';
-export { Room, STORAGE_ORIGIN } from './room/room.ts';
-export type { RoomState, TransactionOrigin } from './room/room.ts';
-export { RoomRegistry } from './room/room-registry.ts';
-export { Connection } from './room/connection.ts';
-export type { SocketLike } from './room/socket-like.ts';
-export { ServerError, closeCodeForError } from './server-error.ts';
-export type { ServerErrorCode } from './server-error.ts';
+export { createServerMetrics } from './metrics/server-metrics.ts';
+export type { ServerMetrics, ServerMetricsOptions, MetricsSources } from './metrics/server-metrics.ts';
+
 export { createJwtAuthorizer, defineAuthorize, readBearerToken } from './auth/jwt-authorizer.ts';
 export type { Authorize, AuthorizeRequest, AuthorizeResult } from './auth/jwt-authorizer.ts';
 export type { JwtVerifierOptions, JwtPublicKeyAlgorithm } from './auth/jwt-verifier.ts';
+
+export { ServerError } from './server-error.ts';
+export type { ServerErrorCode } from './server-error.ts';
 export { AuthError } from './auth/auth-error.ts';
 export type { AuthErrorCode, AuthFailureReason } from './auth/auth-error.ts';
-export { createServerMetrics } from './metrics/server-metrics.ts';
-export type { ServerMetrics, ServerMetricsOptions, MetricsSources } from './metrics/server-metrics.ts';
+export { InvalidDocumentNameError, ServerClosedError } from './server-documents.ts';
