@@ -233,12 +233,13 @@ export class SocketSession implements SocketLike {
     if (this.probeTimer !== undefined) clearTimeout(this.probeTimer);
     this.probeTimer = undefined;
     this.auth?.end();
-    // Messages held for a room it never joined are dropped; a room that is
-    // loading keeps a departed connection's edits.
-    if (this.room === undefined) connection.takeHeldMessages();
     if (this.room !== undefined) {
+      // A room that is still loading keeps a departed connection's held edits.
       this.room.removeConnection(connection);
       context.registry.release(this.room);
+    } else {
+      // Held for a room it never joined: dropped.
+      connection.takeHeldMessages();
     }
     context.logger.info(
       { docName: connection.docName, connectionId: connection.id, durationMs: Date.now() - connection.openedAt, code },
