@@ -1,7 +1,9 @@
 import {
   CLOSE_BAD_MESSAGE,
   CLOSE_FORBIDDEN,
+  CLOSE_GOING_AWAY,
   CLOSE_INTERNAL_ERROR,
+  CLOSE_INVALID_DOCUMENT_NAME,
   CLOSE_POLICY_VIOLATION,
   CLOSE_TIMEOUT,
   CLOSE_TRY_AGAIN_LATER,
@@ -17,7 +19,7 @@ import type { AwarenessRejectionCode } from '../awareness/awareness-guard.ts';
 import type { OwnershipRejectionCode } from '../ownership/client-ownership.ts';
 
 /** The HTTP statuses an error can refuse a request with. */
-export type ErrorHttpStatus = 401 | 403 | 500 | 503;
+export type ErrorHttpStatus = 400 | 401 | 403 | 500 | 503;
 
 /** What the server answers one error code with. */
 export interface ErrorAnswer {
@@ -27,7 +29,11 @@ export interface ErrorAnswer {
   readonly http?: ErrorHttpStatus;
 }
 
-/** Codes other modules define; each must have a row below, or this file does not compile. */
+/**
+ * Codes other modules define; each must have a row below, or this file does
+ * not compile. (server-documents.ts's two codes are listed by hand: importing
+ * it here would close an import cycle.)
+ */
 type DefinedElsewhere =
   | ProtocolErrorCode
   | UpdateRejectionCode
@@ -44,6 +50,10 @@ type DefinedElsewhere =
  * error-catalog.test.ts keeps the two equal.
  */
 export const ERROR_CATALOG = Object.freeze({
+  // 1001: the server is closing (server-documents.ts's ServerClosedError;
+  // upgrades meanwhile get 503).
+  ERR_SERVER_CLOSED: { close: CLOSE_GOING_AWAY, http: 503 },
+
   // 1003: the binary protocol got a text frame (socket-session.ts).
   ERR_TEXT_FRAME: { close: CLOSE_UNSUPPORTED_DATA },
 
@@ -104,6 +114,9 @@ export const ERROR_CATALOG = Object.freeze({
   ERR_AUTH_FORBIDDEN: { close: CLOSE_FORBIDDEN, http: 403 },
   // The one code sent without a close: a refused write on a read-only connection.
   [READ_ONLY_REASON]: { close: CLOSE_FORBIDDEN },
+  // 4404: the name breaks the document-name rules (server-documents.ts's
+  // InvalidDocumentNameError; an upgrade is answered 400).
+  ERR_INVALID_DOCUMENT_NAME: { close: CLOSE_INVALID_DOCUMENT_NAME, http: 400 },
   ERR_AUTH_TIMEOUT: { close: CLOSE_TIMEOUT },
 } as const satisfies Record<DefinedElsewhere, ErrorAnswer> & Record<string, ErrorAnswer>);
 
