@@ -1,7 +1,8 @@
 // The lint gate (`pnpm lint`, run by CI). Type-aware: TypeScript files are
 // checked against the same programs the build and the tests use —
-// tsconfig.tests.json (every package's and the server's sources and tests) and
-// editor/tsconfig.demo.json (the editor, its demo and its browser tests).
+// tsconfig.tests.json (every package's and the server's sources and tests),
+// editor/tsconfig.demo.json (the editor, its demo and its browser tests) and
+// packages/pack-test/tsconfig.json (the apps and scripts the pack test installs).
 // Import cycles are checked by dpdm in the same script (see package.json), as
 // ESLint's cycle rules skip type-only imports.
 import js from '@eslint/js';
@@ -31,7 +32,7 @@ export default defineConfig(
     languageOptions: {
       globals: { ...globals.node },
       parserOptions: {
-        project: ['./tsconfig.tests.json', './editor/tsconfig.demo.json'],
+        project: ['./tsconfig.tests.json', './editor/tsconfig.demo.json', './packages/pack-test/tsconfig.json'],
         tsconfigRootDir: import.meta.dirname,
       },
     },

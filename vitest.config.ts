@@ -9,7 +9,8 @@ export default defineConfig({
   ssr: { resolve: { conditions, externalConditions: conditions } },
   test: {
     include: ['packages/*/src/**/*.test.ts', 'packages/*/test/**/*.test.ts', 'server/**/*.test.ts', 'editor/src/**/*.test.ts', 'editor/test/**/*.test.ts'],
-    exclude: ['**/node_modules/**', '**/dist/**'],
+    // packages/pack-test packs and installs the packages: its own run (pnpm test:packages).
+    exclude: ['**/node_modules/**', '**/dist/**', 'packages/pack-test/**'],
     testTimeout: 30_000,
     hookTimeout: 30_000,
   },
