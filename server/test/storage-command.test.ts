@@ -1,4 +1,4 @@
-import { readFile, writeFile } from 'node:fs/promises';
+import { chmod, mkdir, readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import * as Y from 'yjs';
@@ -6,6 +6,7 @@ import { createLevelStore, openLevelBackend } from '@quire/storage-level';
 import { integrateOneByOne, readOutOfOrderLog } from '@quire/storage/test-suite';
 import { createTempDir, removeTempDirs } from '@quire/test-utils';
 import { dataDirectoryStorage } from '../src/cli/main.ts';
+import { describeFileError } from '../src/cli/file-error.ts';
 import { runStorageCommand, type StorageCommand } from '../src/cli/storage-command.ts';
 
 // The check, repair and repair-storage commands in-process: arguments, exit statuses and
@@ -117,7 +118,8 @@ describe('storage commands', () => {
 
     const again = await run('export', ['source', '--file', file, '--data-dir', dataDir]);
     expect(again.code).toBe(1);
-    expect(again.stderr).toMatch(/EEXIST/);
+    expect(again.stderr).toContain(`${file}: the file already exists; choose another name`);
+    expect(again.stderr).not.toMatch(/EEXIST/);
     expect(await readFile(file)).toEqual(bytes);
 
     // Into a new document, then into one that has content of its own: the CRDT merges both.
@@ -214,5 +216,45 @@ describe('storage commands', () => {
     } finally {
       await store.close();
     }
+  });
+
+  it('say what went wrong with a file in words, never with an errno', async () => {
+    const dataDir = await directoryWith('doc', 'text');
+    const folder = await createTempDir();
+    const aFile = join(folder, 'a-file');
+    await writeFile(aFile, 'x');
+    const cases: [StorageCommand, string, string][] = [
+      ['import', join(folder, 'missing.yjs'), 'no such file'],
+      ['export', join(folder, 'missing-folder', 'doc.yjs'), 'no such file'],
+      ['import', folder, 'that is a directory; give a file'],
+      ['export', aFile, 'the file already exists; choose another name'],
+      ['import', join(aFile, 'inside.yjs'), 'a part of the path is not a directory'],
+      ['export', join(aFile, 'inside.yjs'), 'a part of the path is not a directory'],
+    ];
+    // Root reads and writes anything, so permissions can only be tested as another user.
+    const locked = join(folder, 'locked');
+    if (process.getuid?.() !== 0) {
+      await mkdir(locked);
+      await writeFile(join(locked, 'unreadable.yjs'), 'x');
+      await chmod(join(locked, 'unreadable.yjs'), 0o000);
+      await chmod(locked, 0o500);
+      cases.push(['import', join(locked, 'unreadable.yjs'), 'permission denied'], ['export', join(locked, 'new.yjs'), 'permission denied']);
+    }
+    for (const [command, file, words] of cases) {
+      const result = await run(command, ['doc', '--file', file, '--data-dir', dataDir]);
+      expect(result.code, `${command} ${file}`).toBe(1);
+      expect(result.stderr).toBe(`quire-server: ${file}: ${words}\n`);
+    }
+    // So the temporary directories can be removed.
+    if (process.getuid?.() !== 0) await chmod(locked, 0o700);
+  });
+
+  it('name a full disk and a refused permission in words too', () => {
+    const failure = (code: string) => Object.assign(new Error(`${code}: raw`), { code });
+    expect(describeFileError(failure('ENOSPC'), 'out.yjs')).toBe('out.yjs: no space left on the device');
+    expect(describeFileError(failure('EACCES'), 'out.yjs')).toBe('out.yjs: permission denied');
+    expect(describeFileError(failure('EPERM'), 'out.yjs')).toBe('out.yjs: permission denied');
+    expect(describeFileError(failure('EWHATEVER'), 'out.yjs')).toBeUndefined();
+    expect(describeFileError('not an error', 'out.yjs')).toBeUndefined();
   });
 });

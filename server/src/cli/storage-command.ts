@@ -6,6 +6,7 @@ import { unexpectedCase } from '@quire/protocol';
 import { isStorageError, type DocumentStore, type RepairReport } from '@quire/storage';
 import { readSetting, settingFlags } from './cli-config.ts';
 import { exportDocument, importDocument } from './document-transfer.ts';
+import { describeFileError } from './file-error.ts';
 
 /** Each command, with the number of document names it takes. */
 const COMMANDS = { check: 0, repair: 1, 'repair-storage': 0, export: 1, import: 1 } as const;
@@ -135,12 +136,12 @@ async function runOnStore(command: StorageCommand, line: CommandLine, store: Doc
       return repair(store, docName!, line.dryRun, io);
     case 'export': {
       const update = await exportDocument(store, docName!);
-      await writeFile(file!, update, { flag: 'wx' });
+      await onFile(file!, () => writeFile(file!, update, { flag: 'wx' }));
       io.stdout.write(`exported document "${docName}" (${count(update.byteLength, 'byte', 'bytes')}) to ${file}\n`);
       return 0;
     }
     case 'import': {
-      const update = new Uint8Array(await readFile(file!));
+      const update = new Uint8Array(await onFile(file!, () => readFile(file!)));
       const merged = await importDocument(store, docName!, update);
       io.stdout.write(
         `imported ${count(update.byteLength, 'byte', 'bytes')} from ${file} into document "${docName}", ` +
@@ -153,6 +154,15 @@ async function runOnStore(command: StorageCommand, line: CommandLine, store: Doc
       return check(store, io.stdout);
     default:
       return unexpectedCase(command);
+  }
+}
+
+/** Runs a file operation; its fs error becomes a message in words (see file-error.ts). */
+async function onFile<T>(path: string, operation: () => Promise<T>): Promise<T> {
+  try {
+    return await operation();
+  } catch (error) {
+    throw new Error(describeFileError(error, path) ?? messageOf(error), { cause: error });
   }
 }
 
