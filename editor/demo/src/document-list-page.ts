@@ -1,4 +1,5 @@
 import type { EditorUser } from '@quire/editor';
+import { accessRefused, currentToken } from './access-token.ts';
 import { appHeader } from './app-header.ts';
 import { h } from './h.ts';
 import { documentPath } from './routes.ts';
@@ -39,8 +40,19 @@ function untitledName(): string {
   return `untitled-${suffix}`;
 }
 
+/** The server refused the list: it needs a token the page does not have (or not this one). */
+class ListRefused extends Error {
+  constructor(readonly status: number) {
+    super(`HTTP ${status}`);
+  }
+}
+
 async function fetchDocuments(): Promise<ListedDocument[]> {
-  const response = await fetch('/api/documents', { headers: { accept: 'application/json' } });
+  const token = currentToken();
+  const headers: Record<string, string> = { accept: 'application/json' };
+  if (token !== undefined) headers['authorization'] = `Bearer ${token}`;
+  const response = await fetch('/api/documents', { headers });
+  if (response.status === 401 || response.status === 403) throw new ListRefused(response.status);
   if (!response.ok) throw new Error(`HTTP ${response.status}`);
   const body = (await response.json()) as { documents?: ListedDocument[] };
   return [...(body.documents ?? [])].sort((a, b) => b.updatedAt.localeCompare(a.updatedAt));
@@ -103,8 +115,14 @@ export function renderDocumentListPage(root: HTMLElement, user: EditorUser): voi
         ),
       );
     },
-    () => {
+    (error: unknown) => {
       list.removeAttribute('aria-busy');
+      if (error instanceof ListRefused) {
+        const kind = error.status === 401 ? 'unauthorized' : 'forbidden';
+        list.replaceWith(accessRefused(kind, `the server answered ${error.status}`));
+        message.hidden = true;
+        return;
+      }
       message.textContent = navigator.onLine
         ? 'Could not load the documents from the server. Try again in a moment.'
         : 'You are offline. Documents you opened before still work.';

@@ -1,4 +1,5 @@
 import { createEditor, type EditorUser, type QuireEditor } from '@quire/editor';
+import { accessRefused, currentToken } from './access-token.ts';
 import { appHeader } from './app-header.ts';
 import { h } from './h.ts';
 import { presenceList } from './presence-list.ts';
@@ -14,8 +15,30 @@ declare global {
   }
 }
 
-/** One document: header with presence and status, toolbar, and the editor. */
+/**
+ * One document. Without a token, the page first asks whether the server
+ * wants one (the document list answers 401 then): an editor that offers no
+ * token to such a server would wait for one until the server gives up on it.
+ * Offline, it opens the editor all the same, from the offline copy.
+ */
 export function renderEditorPage(root: HTMLElement, name: string, user: EditorUser): void {
+  if (currentToken() !== undefined) {
+    openEditor(root, name, user);
+    return;
+  }
+  fetch('/api/documents', { method: 'HEAD' }).then(
+    (response) => {
+      if (response.status === 401) {
+        document.title = `${name} · Quire`;
+        root.replaceChildren(appHeader(), h('main', { class: 'page narrow' }, accessRefused('unauthorized', 'no token')));
+      } else openEditor(root, name, user);
+    },
+    () => openEditor(root, name, user),
+  );
+}
+
+/** Header with presence and status, toolbar, and the editor. */
+function openEditor(root: HTMLElement, name: string, user: EditorUser): void {
   document.title = `${name} · Quire`;
   const surface = h('div', { class: 'editor-surface', 'data-testid': 'editor' });
   let handle: QuireEditor;
@@ -26,6 +49,7 @@ export function renderEditorPage(root: HTMLElement, name: string, user: EditorUs
       document: name,
       user,
       offline: true,
+      ...tokenOption(),
       editorOptions: {
         autofocus: 'end',
         editorProps: { attributes: { 'aria-label': `Document ${name}`, spellcheck: 'true' } },
@@ -46,6 +70,13 @@ export function renderEditorPage(root: HTMLElement, name: string, user: EditorUs
   }
   window.quire = handle;
   window.addEventListener('pagehide', () => void handle.destroy(), { once: true });
+  // Refused for good (no token, a bad one, or one without this document):
+  // say so in place of an editor that would never sync.
+  handle.provider.on('permission-denied', ({ reason }) => {
+    void handle.destroy();
+    const kind = /FORBIDDEN/u.test(reason) ? 'forbidden' : 'unauthorized';
+    root.replaceChildren(appHeader(), h('main', { class: 'page narrow' }, accessRefused(kind, reason)));
+  });
 
   root.replaceChildren(
     appHeader(presenceList(handle), statusBadges(handle), userChip(user, (next) => handle.setUser(next))),
@@ -61,4 +92,9 @@ export function renderEditorPage(root: HTMLElement, name: string, user: EditorUs
       h('section', { class: 'card editor-card' }, toolbar(handle.editor), surface),
     ),
   );
+}
+
+function tokenOption(): { token?: string } {
+  const token = currentToken();
+  return token === undefined ? {} : { token };
 }
