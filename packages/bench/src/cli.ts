@@ -12,7 +12,7 @@ import { TARGETS, type TargetId } from './targets.ts';
 
 const USAGE = `Usage: pnpm bench [--full] [--scenarios S1,S2,…] [--targets quire,relay,…] [--repetitions N] [--json FILE]
 
-  --full          the issue's sizes, 3 repetitions, medians (default: quick, 1 repetition)
+  --full          full sizes, 3 repetitions, medians (default: quick, 1 repetition)
   --scenarios     subset of S1–S6
   --targets       subset of ${TARGETS.map((target) => target.id).join(', ')}
   --json FILE     also write the raw figures of every run
