@@ -14,7 +14,7 @@ export interface TargetVerdict {
 const PEERS: readonly TargetId[] = ['y-websocket', 'y-websocket-leveldb', 'hocuspocus', 'hocuspocus-sqlite'];
 const PERSISTENT_PEERS: readonly TargetId[] = ['y-websocket-leveldb', 'hocuspocus-sqlite'];
 
-/** Checks the issue's goals for Quire against the figures of one run. */
+/** Checks Quire's performance goals (docs/performance.md) against the figures of one run. */
 export function evaluateTargets(result: BenchmarkResult): TargetVerdict[] {
   const figures = new Map<string, Figures>();
   for (const entry of result.results) figures.set(`${entry.scenario}:${entry.target}`, medianFigures(entry));

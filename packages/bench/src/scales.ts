@@ -1,6 +1,6 @@
 import type { ScenarioScale } from './scenario.ts';
 
-/** The sizes the issue specifies (`pnpm bench --full`). */
+/** The full sizes (`pnpm bench --full`). */
 export const FULL_SCALE: ScenarioScale = {
   s1: { readers: 50, intervalMs: 10, durationMs: 10_000 },
   s2: { documents: 100, clientsPerDocument: 5, inFlight: 4, durationMs: 15_000 },
