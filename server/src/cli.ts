@@ -2,6 +2,7 @@
 import { CLI_USAGE, CliConfigError, readCliConfig } from './cli/cli-config.ts';
 import { dataDirectoryStorage, startServer } from './cli/main.ts';
 import { isStorageCommand, runStorageCommand, STORAGE_COMMAND_USAGE } from './cli/storage-command.ts';
+import { runTokenCommand, TOKEN_COMMAND_USAGE } from './cli/token-command.ts';
 
 // The CLI is the one place allowed to write to the terminal directly: usage
 // and start-up failures happen before (or instead of) a logger.
@@ -10,9 +11,11 @@ const [command, ...commandArgs] = args;
 try {
   if (isStorageCommand(command)) {
     process.exitCode = await runStorageCommand(command, commandArgs, process.env, process, dataDirectoryStorage);
+  } else if (command === 'token') {
+    process.exitCode = await runTokenCommand(commandArgs, process.env, process);
   } else {
     const config = readCliConfig(args, process.env);
-    if (config === 'help') process.stdout.write(`${CLI_USAGE}\n${STORAGE_COMMAND_USAGE}`);
+    if (config === 'help') process.stdout.write(`${CLI_USAGE}\n${STORAGE_COMMAND_USAGE}\n${TOKEN_COMMAND_USAGE}`);
     else await startServer(config);
   }
 } catch (error) {
