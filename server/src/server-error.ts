@@ -10,27 +10,10 @@ export class ServerError extends Error {
   readonly code: ServerErrorCode;
   readonly closeCode: CloseCode;
 
-  constructor(code: ServerErrorCode, message?: string, options?: ErrorOptions);
-  /**
-   * @deprecated The close code comes from the catalog; pass none. Kept while
-   * callers move over, and the close code given is kept too, so that a
-   * caller not moved yet behaves exactly as before.
-   */
-  constructor(code: ServerErrorCode, closeCode: CloseCode, message: string, options?: ErrorOptions);
-  constructor(
-    code: ServerErrorCode,
-    messageOrCloseCode?: string | CloseCode,
-    messageOrOptions?: string | ErrorOptions,
-    legacyOptions?: ErrorOptions,
-  ) {
-    if (typeof messageOrCloseCode === 'object') {
-      super(messageOrOptions as string, legacyOptions);
-      this.closeCode = messageOrCloseCode;
-    } else {
-      super(messageOrCloseCode ?? code, messageOrOptions as ErrorOptions | undefined);
-      this.closeCode = closeCodeOf(code);
-    }
+  constructor(code: ServerErrorCode, message?: string, options?: ErrorOptions) {
+    super(message ?? code, options);
     this.code = code;
+    this.closeCode = closeCodeOf(code);
   }
 }
 
@@ -52,7 +35,7 @@ function catalogCodeOf(error: unknown): ErrorCode {
 
 /** The close code an error ends a connection with, from the error catalog. */
 export function closeCodeForError(error: unknown): CloseCode {
-  // A ServerError looked its own up (or, in the deprecated form, was given one).
+  // A ServerError looked its own up.
   if (error instanceof ServerError) return error.closeCode;
   return closeCodeOf(catalogCodeOf(error));
 }

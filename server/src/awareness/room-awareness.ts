@@ -1,6 +1,5 @@
 import * as awarenessProtocol from 'y-protocols/awareness';
 import { stopOwnOutdatedCheck } from './awareness-internals.ts';
-import { CLOSE_BAD_MESSAGE, CLOSE_POLICY_VIOLATION } from '@quire/protocol';
 import type { Connection } from '../room/connection.ts';
 import {
   AwarenessGuard,
@@ -98,10 +97,7 @@ export class RoomAwareness {
   /** Takes one awareness update from `connection`; throws ServerError when it must close. */
   receive(connection: Connection, update: Uint8Array): void {
     const result = this.guard.filter(update, connection.id, (id) => this.awareness.meta.get(id)?.clock);
-    if (!result.ok) {
-      const closeCode = result.code === 'ERR_AWARENESS_MALFORMED' ? CLOSE_BAD_MESSAGE : CLOSE_POLICY_VIOLATION;
-      throw new ServerError(result.code, closeCode, result.detail);
-    }
+    if (!result.ok) throw new ServerError(result.code, result.detail);
     if (result.entries.length === 0) return;
     const state = this.stateOf(connection);
     const ready = state.throttle.offer(result.entries);

@@ -1,6 +1,6 @@
 import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
-import { CLOSE_CODES, CLOSE_INTERNAL_ERROR, findCloseCode, ProtocolDecodeError } from '@quire/protocol';
+import { CLOSE_CODES, findCloseCode, ProtocolDecodeError } from '@quire/protocol';
 import { StorageError } from '@quire/storage';
 import { AuthError } from '../auth/auth-error.ts';
 import { refusalFor } from '../auth/session-auth.ts';
@@ -32,14 +32,6 @@ describe('the roads to a close code and an HTTP status', () => {
     expect(error.message).toBe('too big');
     expect(error.cause).toBe('why');
     expect(new ServerError('ERR_SLOW_CONSUMER').message).toBe('ERR_SLOW_CONSUMER');
-  });
-
-  it('ServerError still accepts a close code first (deprecated), kept as given while callers move over', () => {
-    const error = new ServerError('ERR_APPLY_FAILED', CLOSE_INTERNAL_ERROR, 'failed', { cause: 'why' });
-    expect(error.closeCode).toBe(CLOSE_INTERNAL_ERROR);
-    expect(error.code).toBe('ERR_APPLY_FAILED');
-    expect(error.message).toBe('failed');
-    expect(error.cause).toBe('why');
   });
 
   it('closeCodeForError and httpStatusForError read the catalog by code', () => {

@@ -1,4 +1,3 @@
-import { CLOSE_POLICY_VIOLATION, CLOSE_TRY_AGAIN_LATER } from '@quire/protocol';
 import { ServerError } from '../server-error.ts';
 import type { Writer } from './client-ownership.ts';
 
@@ -50,12 +49,12 @@ export function foreignClientRefusal(
   connections: Iterable<ProbeableConnection>,
 ): ServerError {
   if (!maySameClient(verdict.owner, writer)) {
-    return new ServerError(verdict.code, CLOSE_POLICY_VIOLATION, verdict.detail);
+    return new ServerError(verdict.code, verdict.detail);
   }
   for (const connection of connections) {
     if (connection.id !== verdict.owner.connectionId) continue;
     connection.probeLiveness();
     break;
   }
-  return new ServerError(CLIENT_ID_IN_USE, CLOSE_TRY_AGAIN_LATER, `${verdict.detail}; its liveness is being checked`);
+  return new ServerError(CLIENT_ID_IN_USE, `${verdict.detail}; its liveness is being checked`);
 }

@@ -1,12 +1,12 @@
 import {
-  CLOSE_FORBIDDEN,
-  CLOSE_POLICY_VIOLATION,
   encodeError,
   encodePermissionDenied,
   encodeSaved,
   isSendableCloseCode,
+  READ_ONLY_REASON,
   type CloseCode,
 } from '@quire/protocol';
+import { closeCodeOf } from '../errors/error-catalog.ts';
 import { TokenBucket } from '../limits/token-bucket.ts';
 import { Inbox, type InboxWait } from './inbox.ts';
 import type { SharedMessage } from './shared-message.ts';
@@ -24,13 +24,6 @@ export interface ConnectionRateLimits {
   readonly maxIgnoredMessagesPerMinute: number;
   readonly awarenessIntervalMs: number;
 }
-
-/**
- * The reason sent with a refused write on a read-only connection: in the
- * y-websocket permission-denied message for stock clients, in a quire.v1
- * `error` message (code 4403, connection kept open) for extended ones.
- */
-export const READ_ONLY_REASON = 'ERR_READ_ONLY';
 
 export interface ConnectionOptions {
   readonly id: number;
@@ -127,7 +120,7 @@ export class Connection {
    */
   holdMessage(bytes: Uint8Array, wait: InboxWait): void {
     const full = (this.inbox ??= new Inbox()).hold(bytes, wait, this.maxQueuedMessages);
-    if (full !== undefined) this.close(CLOSE_POLICY_VIOLATION, full);
+    if (full !== undefined) this.close(closeCodeOf(full), full);
   }
 
   /** Takes every held message, in order, and empties the inbox. */
@@ -164,7 +157,7 @@ export class Connection {
    */
   refuseWrite(sequence: number): void {
     this.firstRefusedUpdate ??= sequence;
-    if (this.extensions) this.send(encodeError(CLOSE_FORBIDDEN.code, READ_ONLY_REASON));
+    if (this.extensions) this.send(encodeError(closeCodeOf(READ_ONLY_REASON).code, READ_ONLY_REASON));
     else this.send(encodePermissionDenied(READ_ONLY_REASON));
   }
 

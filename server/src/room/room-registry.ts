@@ -1,5 +1,5 @@
 import type * as Y from 'yjs';
-import { CLOSE_GOING_AWAY, type CloseCode } from '@quire/protocol';
+import type { CloseCode } from '@quire/protocol';
 import type { DocumentStore } from '@quire/storage';
 import type { Logger } from '../logger.ts';
 import type { ServerMetrics } from '../metrics/server-metrics.ts';
@@ -91,7 +91,7 @@ export class RoomRegistry {
   }
 
   private async enter(docName: string, change: OutsideChange): Promise<void> {
-    if (this.closed) throw new ServerError('ERR_DOCUMENT_UNAVAILABLE', CLOSE_GOING_AWAY, 'the server is closing');
+    if (this.closed) throw new ServerError('ERR_SERVER_CLOSED', 'the server is closing');
     const room = this.acquire(docName);
     this.inUse.set(room, (this.inUse.get(room) ?? 0) + 1);
     try {

@@ -1,17 +1,16 @@
 import * as Y from 'yjs';
 import * as awarenessProtocol from 'y-protocols/awareness';
 import {
-  CLOSE_INTERNAL_ERROR,
-  CLOSE_POLICY_VIOLATION,
   decodeMessage,
   encodeAwareness,
   encodePong,
   encodeStateless,
+  unexpectedCase,
   type CloseCode,
   type Message,
 } from '@quire/protocol';
 import type { Logger } from '../logger.ts';
-import { closeCodeForError, errorCodeOf, ServerError, type ServerErrorCode } from '../server-error.ts';
+import { closeCodeForError, errorCodeOf, ServerError } from '../server-error.ts';
 import type { Connection } from './connection.ts';
 import { createRoomDocument } from './room-document.ts';
 import { createRoomParts, type RoomParts, type RoomPartsOptions } from './room-parts.ts';
@@ -120,7 +119,7 @@ export class Room {
   async enter(change: OutsideChange): Promise<void> {
     await this.loaded;
     if (this.currentState !== 'ready') {
-      throw new ServerError('ERR_DOCUMENT_UNAVAILABLE', CLOSE_INTERNAL_ERROR, `document is ${this.currentState}, not served`);
+      throw new ServerError('ERR_DOCUMENT_UNAVAILABLE', `document is ${this.currentState}, not served`);
     }
     return this.parts.channel.enter(change);
   }
@@ -212,13 +211,15 @@ export class Room {
         // Server-bound no-ops: clients have no business sending these, and
         // unknown types are ignored for forward compatibility. Never relayed.
         return this.ignore(connection);
+      default:
+        return unexpectedCase(message);
     }
   }
 
   /** Counts an ignored message; too many of them in a minute is a policy violation. */
   private ignore(connection: Connection): void {
     if (connection.admitIgnoredMessage()) return;
-    throw new ServerError('ERR_TOO_MANY_IGNORED_MESSAGES', CLOSE_POLICY_VIOLATION, 'too many ignored messages');
+    throw new ServerError('ERR_TOO_MANY_IGNORED_MESSAGES', 'too many ignored messages');
   }
 
   /** Sends a keep-alive to connections that have heard nothing for `idleMs`. */
@@ -249,9 +250,9 @@ export class Room {
    * acknowledged or stored, and clients reconnect to a freshly loaded room
    * where their own state vectors bring back anything not yet stored.
    */
-  private fail(code: ServerErrorCode, message: string, cause: unknown): void {
+  private fail(code: 'ERR_DOCUMENT_UNAVAILABLE' | 'ERR_STORAGE_WRITE_FAILED' | 'ERR_APPLY_FAILED', message: string, cause: unknown): void {
     if (this.currentState === 'failed' || this.currentState === 'destroyed') return;
-    const error = new ServerError(code, CLOSE_INTERNAL_ERROR, message, { cause });
+    const error = new ServerError(code, message, { cause });
     this.currentState = 'failed';
     this.parts.broadcast.clear();
     this.parts.changes.clear();

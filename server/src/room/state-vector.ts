@@ -1,5 +1,4 @@
 import * as Y from 'yjs';
-import { CLOSE_BAD_MESSAGE } from '@quire/protocol';
 import { ServerError } from '../server-error.ts';
 
 /** Decodes a client's state vector; a malformed one is the client's bad message. */
@@ -7,7 +6,7 @@ export function validateStateVector(stateVector: Uint8Array): Map<number, number
   try {
     return Y.decodeStateVector(stateVector);
   } catch (cause) {
-    throw new ServerError('ERR_STATE_VECTOR_MALFORMED', CLOSE_BAD_MESSAGE, 'state vector could not be decoded', {
+    throw new ServerError('ERR_STATE_VECTOR_MALFORMED', 'state vector could not be decoded', {
       cause,
     });
   }

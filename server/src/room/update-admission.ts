@@ -1,5 +1,4 @@
 import * as Y from 'yjs';
-import { CLOSE_BAD_MESSAGE, CLOSE_POLICY_VIOLATION } from '@quire/protocol';
 import {
   addsDeletions,
   canonicalize,
@@ -91,18 +90,18 @@ export function admitUpdate(
     update = canonicalize(update, inspection);
     inspection = inspectUpdate(update, context.limits);
   }
-  if (!inspection.ok) return { kind: 'malformed', error: new ServerError(inspection.code, CLOSE_BAD_MESSAGE, inspection.detail) };
+  if (!inspection.ok) return { kind: 'malformed', error: new ServerError(inspection.code, inspection.detail) };
   const verdict = context.ownership.check({ inspection, writer, kind, serverClock: context.clockOf });
   if (!verdict.ok && verdict.code === 'ERR_UPDATE_CLOCK_GAP') {
     if (sender.clockGaps + 1 <= context.maxClockGaps) return RESYNC;
-    return { kind: 'too-many-gaps', error: new ServerError(verdict.code, CLOSE_POLICY_VIOLATION, verdict.detail) };
+    return { kind: 'too-many-gaps', error: new ServerError(verdict.code, verdict.detail) };
   }
   if (!verdict.ok) return { kind: 'refused-foreign', verdict };
   if (sender.access !== 'write') {
     if (verdict.writtenClients.length > 0 || addsDeletions(context.integratedDocument(), update)) return READ_ONLY;
   } else if (verdict.writtenClients.length > 0 && wouldBeTooBig(context, update)) {
     const limit = context.maxDocumentBytes;
-    return { kind: 'too-big', error: new ServerError('ERR_DOCUMENT_TOO_BIG', CLOSE_POLICY_VIOLATION, `document would exceed ${limit} bytes`) };
+    return { kind: 'too-big', error: new ServerError('ERR_DOCUMENT_TOO_BIG', `document would exceed ${limit} bytes`) };
   }
   // A resuming client's step 2 usually has this shape too (its offline edits
   // from the server's clocks on), and is the largest update a room sees.
@@ -135,9 +134,9 @@ export function admitServerUpdate(
     update = canonicalize(update, inspection);
     inspection = inspectUpdate(update, limits);
   }
-  if (!inspection.ok) return new ServerError(inspection.code, CLOSE_BAD_MESSAGE, inspection.detail);
+  if (!inspection.ok) return new ServerError(inspection.code, inspection.detail);
   const verdict = checkOwnership({ inspection, writer: SERVER_WRITER, kind: 'sync-step-2', serverClock: clockOf, ownership: NO_OWNERS });
-  return verdict.ok ? update : new ServerError(verdict.code, CLOSE_POLICY_VIOLATION, verdict.detail);
+  return verdict.ok ? update : new ServerError(verdict.code, verdict.detail);
 }
 
 /**

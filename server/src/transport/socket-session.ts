@@ -1,14 +1,8 @@
 import type { IncomingHttpHeaders } from 'node:http';
 import type { Duplex } from 'node:stream';
 import { WebSocket, type RawData } from 'ws';
-import {
-  CLOSE_POLICY_VIOLATION,
-  CLOSE_TRY_AGAIN_LATER,
-  CLOSE_UNSUPPORTED_DATA,
-  MESSAGE_QUIRE_AUTH_TOKEN,
-  QUIRE_SUBPROTOCOL,
-  decodeMessage,
-} from '@quire/protocol';
+import { QUIRE_SUBPROTOCOL, decodeMessage, peekMessageType } from '@quire/protocol';
+import { closeCodeOf } from '../errors/error-catalog.ts';
 import { Connection } from '../room/connection.ts';
 import type { Logger } from '../logger.ts';
 import type { Room } from '../room/room.ts';
@@ -43,7 +37,7 @@ function toBytes(data: RawData): Uint8Array {
 }
 
 // Shared by every connection: a closure per socket would be kept for its whole life.
-const closeSlowConsumer = (slow: Connection): void => slow.close(CLOSE_TRY_AGAIN_LATER, 'ERR_SLOW_CONSUMER');
+const closeSlowConsumer = (slow: Connection): void => slow.close(closeCodeOf('ERR_SLOW_CONSUMER'), 'ERR_SLOW_CONSUMER');
 
 // A stock client cannot send tokens (it has no auth-token message), so the
 // request headers are never read again after the upgrade and are not kept.
@@ -195,18 +189,17 @@ export class SocketSession implements SocketLike {
     const { connection } = this;
     if (connection.isClosed) return;
     if (!isBinary) {
-      connection.close(CLOSE_UNSUPPORTED_DATA, 'ERR_TEXT_FRAME');
+      connection.close(closeCodeOf('ERR_TEXT_FRAME'), 'ERR_TEXT_FRAME');
       return;
     }
     const bytes = toBytes(data);
     this.context.options.metrics.messageReceived(bytes);
     if (!connection.admitMessage(bytes.byteLength)) {
-      connection.close(CLOSE_POLICY_VIOLATION, 'ERR_RATE_LIMITED');
+      connection.close(closeCodeOf('ERR_RATE_LIMITED'), 'ERR_RATE_LIMITED');
       return;
     }
-    // Token messages are the transport's business (the room never sees
-    // credentials). 105 encodes as the single byte 0x69.
-    if (connection.extensions && bytes[0] === MESSAGE_QUIRE_AUTH_TOKEN) {
+    // Token messages are the transport's business (the room never sees credentials).
+    if (connection.extensions && peekMessageType(bytes) === 'auth-token') {
       const decoded = decodeMessage(bytes);
       if (!decoded.ok || decoded.message.type !== 'auth-token') {
         const error = decoded.ok ? undefined : decoded.error;
