@@ -1,5 +1,5 @@
 #!/usr/bin/env node
-import { CLI_USAGE, CliConfigError, readCliConfig } from './cli/cli-config.ts';
+import { CLI_USAGE, CliConfigError, printableConfig, readCliConfig } from './cli/cli-config.ts';
 import { dataDirectoryStorage, startServer } from './cli/main.ts';
 import { isStorageCommand, runStorageCommand, STORAGE_COMMAND_USAGE } from './cli/storage-command.ts';
 import { runTokenCommand, TOKEN_COMMAND_USAGE } from './cli/token-command.ts';
@@ -16,6 +16,7 @@ try {
   } else {
     const config = readCliConfig(args, process.env);
     if (config === 'help') process.stdout.write(`${CLI_USAGE}\n${STORAGE_COMMAND_USAGE}\n${TOKEN_COMMAND_USAGE}`);
+    else if (config.printConfig) process.stdout.write(`${JSON.stringify(printableConfig(config), null, 2)}\n`);
     else await startServer(config);
   }
 } catch (error) {

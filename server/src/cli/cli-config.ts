@@ -3,12 +3,17 @@ import { LOG_LEVELS, type LogLevel } from '../logger.ts';
 import type { JwtPublicKeyAlgorithm } from '../auth/jwt-verifier.ts';
 import { parseOriginList } from '../auth/jwt-settings.ts';
 import { SYNC_SERVER_DEFAULTS, type SyncServerOptions } from '../server-options.ts';
+import { CliConfigError } from './cli-config-error.ts';
+import { readConfigFile } from './config-file.ts';
 
-export class CliConfigError extends Error {
-  override readonly name = 'CliConfigError';
-}
+export { CliConfigError };
 
-type Parser<T> = (text: string, flag: string) => T;
+/** What a --config file may hold for a setting besides the text a flag takes (a number, a list, a boolean). */
+type FileKind = 'string' | 'number' | 'list' | 'boolean';
+
+type Parser<T> = ((text: string, flag: string) => T) & { readonly kind?: FileKind };
+
+const withKind = <T>(kind: FileKind, parser: (text: string, flag: string) => T): Parser<T> => Object.assign(parser, { kind });
 
 /**
  * One setting: its flag, environment variable, default and help text. A
@@ -41,13 +46,18 @@ const cli = <Key extends string, Value>(setting: Omit<Setting<'cli', Key, Value>
 
 const text: Parser<string> = (value) => value;
 
-const wholeNumber =
-  (max = Number.MAX_SAFE_INTEGER): Parser<number> =>
-  (value, flag) => {
+const wholeNumber = (max = Number.MAX_SAFE_INTEGER): Parser<number> =>
+  withKind('number', (value, flag) => {
     const number = Number(value);
     if (!/^\d+$/.test(value) || number > max) throw new CliConfigError(`invalid --${flag}: ${value}`);
     return number;
-  };
+  });
+
+const boolean: Parser<boolean> = withKind('boolean', (value, flag) => {
+  if (value === 'true' || value === '1') return true;
+  if (value === 'false' || value === '0') return false;
+  throw new CliConfigError(`invalid --${flag}: ${value} (use true or false)`);
+});
 
 const logLevel: Parser<LogLevel> = (value, flag) => {
   const level = LOG_LEVELS.find((candidate) => candidate === value);
@@ -63,15 +73,14 @@ const jwtAlgorithm: Parser<JwtPublicKeyAlgorithm> = (value, flag) => {
   return algorithm;
 };
 
-const positive =
-  (max = Number.MAX_SAFE_INTEGER): Parser<number> =>
-  (value, flag) => {
+const positive = (max = Number.MAX_SAFE_INTEGER): Parser<number> =>
+  withKind('number', (value, flag) => {
     const number = wholeNumber(max)(value, flag);
     if (number === 0) throw new CliConfigError(`invalid --${flag}: ${value} (must be at least 1)`);
     return number;
-  };
+  });
 
-const originList: Parser<readonly string[]> = (value) => parseOriginList(value);
+const originList: Parser<readonly string[]> = withKind('list', (value) => parseOriginList(value));
 
 const defaults = SYNC_SERVER_DEFAULTS;
 
@@ -79,6 +88,8 @@ const defaults = SYNC_SERVER_DEFAULTS;
 // the type of the value all come from here, so neither the usage text nor
 // CliConfig can drift from what is parsed, and nothing is listed twice.
 const SETTINGS = [
+  cli({ key: 'config', flag: 'config', env: 'QUIRE_CONFIG', fallback: '', parse: text, help: 'JSON or TOML file of settings (.json/.toml), under the names --print-config shows' }),
+  cli({ key: 'printConfig', flag: 'print-config', env: 'QUIRE_PRINT_CONFIG', fallback: 'false', parse: boolean, help: 'print the effective settings as JSON, secrets redacted, and exit' }),
   server({ key: 'host', flag: 'host', env: 'HOST', fallback: String(defaults.host), parse: text, help: 'interface to listen on (0.0.0.0 to expose)' }),
   server({ key: 'port', flag: 'port', env: 'PORT', fallback: String(defaults.port), parse: wholeNumber(65535), help: 'port to listen on' }),
   cli({ key: 'dataDir', flag: 'data-dir', env: 'QUIRE_DATA_DIR', fallback: './data', parse: text, help: 'LevelDB data directory' }),
@@ -134,24 +145,104 @@ const ENV_WIDTH = Math.max(...SETTINGS.map((s) => s.env.length));
 
 export const CLI_USAGE = `Usage: quire-server [options]
 
-Every option also reads an environment variable; the flag wins.
+Every option also reads an environment variable and, but for --config and
+--print-config, a key of the --config file. The flag wins over the variable,
+the variable over the file, the file over the default.
 ${SETTINGS.map((s) => `  --${s.flag.padEnd(FLAG_WIDTH)} ${s.env.padEnd(ENV_WIDTH)} ${s.help} (default ${s.fallback || 'none'})`).join('\n')}
   -h, --help
 `;
 
 /** The parseArgs options for the flags of `keys`, for a command that reads some of the settings. */
-export function settingFlags(keys: readonly SettingKey[]): Record<string, { readonly type: 'string' }> {
-  return Object.fromEntries(SETTINGS.filter((s) => keys.includes(s.key)).map((s) => [s.flag, { type: 'string' }]));
+export function settingFlags(keys: readonly SettingKey[]): Record<string, { readonly type: 'string' | 'boolean' }> {
+  return Object.fromEntries(
+    SETTINGS.filter((s) => keys.includes(s.key)).map((s) => [s.flag, { type: s.parse.kind === 'boolean' ? 'boolean' : 'string' }]),
+  );
 }
 
 type ParsedFlags = Readonly<Record<string, string | boolean | (string | boolean)[] | undefined>>;
 
-function readRow(setting: SettingRow, flags: ParsedFlags, env: NodeJS.ProcessEnv): unknown {
+/** The settings a --config file may not hold: which file to read, and what to do instead of serving. */
+const NOT_IN_FILE: readonly SettingKey[] = ['config', 'printConfig'];
+
+/** A config file's values as flag text, by setting key. */
+type FileValues = ReadonlyMap<string, string>;
+
+function readRow(setting: SettingRow, flags: ParsedFlags, env: NodeJS.ProcessEnv, file: FileValues = new Map()): unknown {
   const flagValue = flags[setting.flag];
   const envValue = env[setting.env];
   // An empty variable counts as unset; an empty flag is an explicit value.
-  const raw = typeof flagValue === 'string' ? flagValue : envValue === '' || envValue === undefined ? setting.fallback : envValue;
+  const raw =
+    typeof flagValue === 'string' || typeof flagValue === 'boolean'
+      ? String(flagValue)
+      : envValue !== '' && envValue !== undefined
+        ? envValue
+        : (file.get(setting.key) ?? setting.fallback);
   return setting.parse(raw, setting.flag);
+}
+
+/**
+ * Every key of a --config file as the text its flag would take, each checked
+ * now (unknown keys and wrong types are refused even when a flag overrides
+ * them: the file is wrong either way).
+ */
+function readFileValues(path: string): FileValues {
+  const values = new Map<string, string>();
+  for (const [key, value] of Object.entries(readConfigFile(path))) {
+    const setting = SETTINGS.find((candidate) => candidate.key === key);
+    if (setting === undefined || NOT_IN_FILE.includes(setting.key)) {
+      const meant = SETTINGS.find((candidate) => candidate.flag === key || candidate.env === key);
+      const hint = meant === undefined || NOT_IN_FILE.includes(meant.key) ? '' : ` (did you mean "${meant.key}"?)`;
+      throw new CliConfigError(`${path}: unknown setting "${key}"${hint}`);
+    }
+    const text = fileValueText(setting.parse.kind ?? 'string', value);
+    if (text === undefined) {
+      throw new CliConfigError(`${path}: "${key}" must be ${KIND_WORDS[setting.parse.kind ?? 'string']}, not ${typeWord(value)}`);
+    }
+    try {
+      setting.parse(text, setting.flag);
+    } catch (error) {
+      throw new CliConfigError(`${path}: "${key}": ${error instanceof Error ? error.message : String(error)}`);
+    }
+    values.set(key, text);
+  }
+  return values;
+}
+
+const KIND_WORDS: Readonly<Record<FileKind, string>> = {
+  string: 'a string',
+  number: 'a whole number',
+  list: 'a list of strings or a comma-separated string',
+  boolean: 'true or false',
+};
+
+/** A file value as flag text: a string as it is, or the native type of the setting; undefined for a wrong type. */
+function fileValueText(kind: FileKind, value: unknown): string | undefined {
+  if (typeof value === 'string') return value;
+  if (kind === 'number' && (typeof value === 'number' || typeof value === 'bigint')) return String(value);
+  if (kind === 'boolean' && typeof value === 'boolean') return String(value);
+  if (kind === 'list' && Array.isArray(value) && value.every((entry) => typeof entry === 'string')) return value.join(',');
+  return undefined;
+}
+
+function typeWord(value: unknown): string {
+  if (Array.isArray(value)) return 'a list';
+  if (value === null) return 'null';
+  if (typeof value === 'object') return 'a table';
+  return `a ${typeof value}`;
+}
+
+/**
+ * The effective settings under their file names (so the output is a
+ * --config file too), secrets redacted: for logs, tickets and screen shares.
+ */
+export function printableConfig(config: CliConfig): Record<string, unknown> {
+  const printed: Record<string, unknown> = {};
+  for (const setting of SETTINGS) {
+    if (NOT_IN_FILE.includes(setting.key)) continue;
+    const value = setting.scope === 'server' ? config.server[setting.key] : config[setting.key];
+    printed[setting.key] = setting.key === 'jwtSecret' && value !== '' ? '[redacted]' : value;
+  }
+  return printed;
 }
 
 /** One setting from parsed flags (see settingFlags), then its environment variable, then its default. */
@@ -161,7 +252,7 @@ export function readSetting<Key extends SettingKey>(key: Key, flags: ParsedFlags
   return readRow(setting, flags, env) as SettingValue<Key>;
 }
 
-/** Reads the server's settings from flags, then environment variables, then defaults. */
+/** Reads the server's settings from flags, then environment variables, then the --config file, then defaults. */
 export function readCliConfig(argv: readonly string[], env: NodeJS.ProcessEnv): CliConfig | 'help' {
   let values: ParsedFlags;
   try {
@@ -175,9 +266,11 @@ export function readCliConfig(argv: readonly string[], env: NodeJS.ProcessEnv): 
     throw new CliConfigError(error instanceof Error ? error.message : String(error));
   }
   if (values['help'] === true) return 'help';
+  const path = readSetting('config', values, env);
+  const file = path === '' ? new Map<string, string>() : readFileValues(path);
   const server: Record<string, unknown> = {};
   const config: Record<string, unknown> = { server };
-  for (const setting of SETTINGS) (setting.scope === 'server' ? server : config)[setting.key] = readRow(setting, values, env);
+  for (const setting of SETTINGS) (setting.scope === 'server' ? server : config)[setting.key] = readRow(setting, values, env, file);
   if (config['jwtSecret'] !== '' && config['jwtPublicKeyFile'] !== '') {
     throw new CliConfigError('give --jwt-secret or --jwt-public-key-file, not both');
   }
