@@ -24,7 +24,7 @@ export interface SyncServerOptions {
   readonly maxMessageBytes?: number;
   /** A connection whose unsent data passes this many bytes is closed with 1013. Default 16 MiB. */
   readonly maxBufferedBytes?: number;
-  /** Messages a connection may send while its document loads; past it, 1008. Default 1000. */
+  /** Messages held for a connection until it is ready (authorized and its document loaded); past it, 1008. Default 1000. */
   readonly maxQueuedMessages?: number;
   /** How long an empty document stays in memory before it is flushed and unloaded. Default 5 s. */
   readonly roomIdleMs?: number;
