@@ -4,6 +4,8 @@
 
 export { createSyncServer } from './sync-server.ts';
 export type { SyncServer, CreateSyncServerOptions as SyncServerOptions } from './sync-server.ts';
+export { createSyncHandler } from './sync-handler.ts';
+export type { SyncHandler, SyncHandlerOptions } from './sync-handler.ts';
 export type { ServerDocuments } from './server-documents.ts';
 
 export type {

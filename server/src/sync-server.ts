@@ -1,41 +1,46 @@
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { CLOSE_GOING_AWAY } from '@quire/protocol';
 import { createHttpHandler } from './http/http-routes.ts';
 import { createStaticFiles, SYNC_PATH_META } from './http/static-files.ts';
-import { createSilentLogger } from './logger.ts';
-import { RoomRegistry } from './room/room-registry.ts';
-import { createOriginCheck } from './auth/origin-policy.ts';
-import { resolveSyncServerOptions, type SyncServerOptions } from './server-options.ts';
-import { WsTransport } from './transport/ws-transport.ts';
-import { ConnectionEvents } from './events/connection-events.ts';
-import { DocumentEvents } from './events/document-events.ts';
-import { ServerEventEmitter } from './events/event-emitter.ts';
-import { resolveServerEventOptions, type ServerEventOptions } from './events/event-options.ts';
+import { attachToServer } from './http/attach-to-server.ts';
+import type { RoomRegistry } from './room/room-registry.ts';
+import type { SyncServerOptions } from './server-options.ts';
+import type { ServerEventOptions } from './events/event-options.ts';
 import type { ServerEvents } from './events/server-events.ts';
-import { createServerDocuments, type ServerDocuments } from './server-documents.ts';
+import type { ServerDocuments } from './server-documents.ts';
+import { createSyncEngine, warnIfOpenAccess } from './sync-engine.ts';
+import { createEmbeddedSync, refuseOwnServerOptions } from './sync-handler.ts';
 
 /** Everything createSyncServer takes: the server's settings and those of its events. */
-export type CreateSyncServerOptions = SyncServerOptions & ServerEventOptions;
+export type CreateSyncServerOptions = SyncServerOptions &
+  ServerEventOptions & {
+    /**
+     * An app's HTTP (or HTTPS) server to run on instead of one of Quire's
+     * own: Quire takes upgrades under `pathPrefix` and answers its endpoints
+     * under it, hands every other request to the server's request handler,
+     * and does not listen (the app does). `host`, `port`, `staticDir` and
+     * `handshakeTimeoutMs` do not apply then. `close()` leaves the server open.
+     */
+    readonly server?: Server;
+  };
 
 /** A running server. `on` and `off` subscribe to its events (docs/api.md). */
 export interface SyncServer extends ServerEvents {
+  /** The address it listens on; on an app's server, that server's ('' and 0 until it listens). */
   readonly host: string;
   readonly port: number;
-  /** `ws://host:port` — append `/<documentName>` to connect. */
+  /** `ws://host:port` — append `/<documentName>` (after the `pathPrefix`) to connect. */
   readonly url: string;
   /** Server-side changes to documents, broadcast and stored like a client's. */
   readonly documents: ServerDocuments;
   /** Open WebSocket connections. */
   readonly connectionCount: number;
   /**
-   * Stops accepting, closes every socket with 1001 (going away), flushes and
-   * unloads every document, then closes the store.
+   * Stops accepting, closes every socket with 1001, flushes and unloads every
+   * document, then closes the store, and its own HTTP server (never an app's).
    */
   close(): Promise<void>;
 }
-
-const SOCKET_CLOSE_GRACE_MS = 2_000;
 
 // The room registry behind each server, for the repository's own tests and
 // tools; not part of @quire/server (index.ts does not export this).
@@ -48,49 +53,63 @@ export function roomRegistryOf(server: SyncServer): RoomRegistry {
   return registry;
 }
 
-/** Starts a sync server and resolves once it is listening. */
-export async function createSyncServer(options: CreateSyncServerOptions): Promise<SyncServer> {
-  const { documentChangedDebounceMs, ...serverOptions } = options;
-  const resolved = resolveSyncServerOptions(serverOptions, createSilentLogger);
-  const eventOptions = resolveServerEventOptions(documentChangedDebounceMs === undefined ? {} : { documentChangedDebounceMs });
-  const { logger, store, metrics } = resolved;
-  const emitter = new ServerEventEmitter(logger);
-  const documentEvents = new DocumentEvents(emitter, eventOptions.documentChangedDebounceMs);
-  const registry = new RoomRegistry({
-    store,
-    logger,
-    metrics,
-    events: documentEvents,
-    roomIdleMs: resolved.roomIdleMs,
-    roomLimits: {
-      maxDocumentBytes: resolved.maxDocumentBytes,
-      maxClockGaps: resolved.maxClockGaps,
-      awareness: {
-        maxClientsPerConnection: resolved.maxAwarenessClients,
-        maxStateBytes: resolved.maxAwarenessStateBytes,
-      },
-    },
-  });
-  // Compactions of an open document encode the room's copy instead of replaying its log.
-  store.useCurrentState((docName) => registry.get(docName)?.encodeDocument());
-  const transport = new WsTransport({ registry, logger, options: resolved, events: new ConnectionEvents(emitter) });
-  metrics.setSources({ connections: () => transport.connectionCount, openDocuments: () => registry.size });
-  let serving = true;
+function wsUrl(host: string, port: number): string {
+  return `ws://${host.includes(':') ? `[${host}]` : host}:${port}`;
+}
 
+/**
+ * Starts a sync server on an HTTP server of its own and resolves once it is
+ * listening; or, given `server`, puts it on that one (docs/embedding.md).
+ */
+export async function createSyncServer(options: CreateSyncServerOptions): Promise<SyncServer> {
+  const { server: appServer, ...rest } = options;
+  const server = appServer === undefined ? await listenOnOwnServer(rest) : attachToAppServer(appServer, rest);
+  return server;
+}
+
+/** On an app's HTTP server, which stays the app's: it listens, and close() leaves it open. */
+function attachToAppServer(httpServer: Server, options: SyncServerOptions & ServerEventOptions): SyncServer {
+  refuseOwnServerOptions(options, 'createSyncServer with a server');
+  const { engine, handler, ownsRequest } = createEmbeddedSync(options, 'quire sync server');
+  const detach = attachToServer(httpServer, { ownsRequest, handleRequest: handler.handleRequest, handleUpgrade: handler.handleUpgrade });
+  // Read when asked: the app may listen before or after this, and on any port.
+  const address = (): AddressInfo | undefined => {
+    const current = httpServer.address();
+    return current !== null && typeof current === 'object' ? current : undefined;
+  };
+  let closing: Promise<void> | undefined;
+  const server: SyncServer = {
+    get host() {
+      return address()?.address ?? '';
+    },
+    get port() {
+      return address()?.port ?? 0;
+    },
+    get url() {
+      const current = address();
+      return current === undefined ? '' : wsUrl(current.address, current.port);
+    },
+    documents: handler.documents,
+    get connectionCount() {
+      return handler.connectionCount;
+    },
+    on: (name, listener) => handler.on(name, listener),
+    off: (name, listener) => handler.off(name, listener),
+    // Detached once closed: until then upgrades under the prefix get 503 and /healthz says so.
+    close: () => (closing ??= handler.close().finally(detach)),
+  };
+  registries.set(server, engine.registry);
+  return server;
+}
+
+async function listenOnOwnServer(options: SyncServerOptions & ServerEventOptions): Promise<SyncServer> {
+  const engine = createSyncEngine(options);
+  const { options: resolved, logger, transport, registry } = engine;
   const staticFiles =
     resolved.staticDir === null
       ? null
       : createStaticFiles(resolved.staticDir, logger, { pageMeta: { [SYNC_PATH_META]: resolved.pathPrefix } });
-  const handleHttp = createHttpHandler({
-    store,
-    logger,
-    metrics,
-    isServing: () => serving,
-    staticFiles,
-    authorize: resolved.authorize,
-    authTimeoutMs: resolved.authTimeoutMs,
-    originCheck: resolved.allowedOrigins.length === 0 ? () => true : createOriginCheck(resolved.allowedOrigins),
-  });
+  const handleHttp = createHttpHandler({ ...engine.httpContext, staticFiles });
   const httpServer: Server = createServer((request, response) => {
     handleHttp(request, response).catch((error: unknown) => {
       logger.error({ err: error }, 'http handler failed');
@@ -116,39 +135,30 @@ export async function createSyncServer(options: CreateSyncServerOptions): Promis
   });
   const address = httpServer.address() as AddressInfo;
   const host = resolved.host;
-  if (resolved.authorize === undefined) {
-    logger.warn('no authentication configured: every client may read and write every document');
-  }
+  warnIfOpenAccess(engine);
   logger.info({ host, port: address.port }, 'quire sync server listening');
 
   let closing: Promise<void> | undefined;
   const close = async (): Promise<void> => {
-    serving = false;
-    transport.stopAccepting();
+    engine.stopAccepting();
     const httpClosed = new Promise<void>((resolve) => httpServer.close(() => resolve()));
-    transport.closeConnections(CLOSE_GOING_AWAY);
-    await registry.closeAll(CLOSE_GOING_AWAY);
-    await transport.waitForSockets(SOCKET_CLOSE_GRACE_MS);
-    // Every room is flushed and every socket closed: the debounced changes
-    // are reported now, with their stored events, and delivered before close resolves.
-    documentEvents.flush();
-    emitter.drain();
+    await engine.closeConnections();
     httpServer.closeAllConnections();
     await httpClosed;
-    await store.close();
+    await engine.closeStore();
     logger.info('quire sync server closed');
   };
 
   const server: SyncServer = {
     host,
     port: address.port,
-    url: `ws://${host.includes(':') ? `[${host}]` : host}:${address.port}`,
-    documents: createServerDocuments(registry, () => serving),
+    url: wsUrl(host, address.port),
+    documents: engine.documents,
     get connectionCount() {
       return transport.connectionCount;
     },
-    on: (name, listener) => emitter.on(name, listener),
-    off: (name, listener) => emitter.off(name, listener),
+    on: (name, listener) => engine.on(name, listener),
+    off: (name, listener) => engine.off(name, listener),
     close: () => (closing ??= close()),
   };
   registries.set(server, registry);

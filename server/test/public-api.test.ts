@@ -20,6 +20,7 @@ describe('@quire/server', () => {
         'createLogger',
         'createServerMetrics',
         'createSilentLogger',
+        'createSyncHandler',
         'createSyncServer',
         'defineAuthorize',
         'readBearerToken',
