@@ -2,6 +2,7 @@ import { Writable } from 'node:stream';
 import pino from 'pino';
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import { createMemoryStore } from '@quire/storage';
+import { QUIRE_SUBPROTOCOL, encodeAuthToken } from '@quire/protocol';
 import { createJwtAuthorizer, type ServerEventMap, type ServerEventName, type SyncServer } from '../src/index.ts';
 import { createHoldingStore } from './helpers/holding-store.ts';
 import {
@@ -13,6 +14,7 @@ import {
 } from './helpers/stock-client.ts';
 import { closeTestServers, startTestServer } from './helpers/test-server.ts';
 import { signToken, TEST_SECRET } from './security/helpers/tokens.ts';
+import { RawClient } from './helpers/raw-client.ts';
 
 // The server's public events, each seen by an embedding app's listener while
 // stock y-websocket clients use a real in-process server.
@@ -187,6 +189,28 @@ describe('connectionOpened and connectionClosed', () => {
       user: 'bob',
       closeCode: 1001,
     });
+  });
+  it('come once a quire.v1 client that authenticates by message is authorized, with its user; never if it is not', async () => {
+    const server = await startJwtServer(0);
+    const seen = record(server);
+    const refused = new RawClient(`${server.url}/room-2`, [QUIRE_SUBPROTOCOL]);
+    await refused.opened;
+    refused.send(encodeAuthToken(signToken({ sub: 'mallory', write: ['*'] }, 'a-different-secret-of-32-bytes-xx')));
+    await refused.closed;
+
+    const client = new RawClient(`${server.url}/room-2`, [QUIRE_SUBPROTOCOL]);
+    await client.opened;
+    // Accepted, not yet authorized: no event.
+    await new Promise((resolve) => setTimeout(resolve, 50));
+    expect(named(seen, 'connectionOpened')).toEqual([]);
+    client.send(encodeAuthToken(signToken({ sub: 'carol', write: ['*'] })));
+    await client.next('sync-step-1');
+    await vi.waitFor(() => expect(named(seen, 'connectionOpened')).toHaveLength(1));
+    const [opened] = named(seen, 'connectionOpened');
+    expect(opened).toEqual({ documentName: 'room-2', connectionId: expect.any(Number) as number, user: 'carol' });
+    client.close();
+    await vi.waitFor(() => expect(named(seen, 'connectionClosed')).toHaveLength(1));
+    expect(named(seen, 'connectionClosed')[0]).toMatchObject({ connectionId: opened!.connectionId, user: 'carol' });
   });
 });
 

@@ -2,7 +2,7 @@ import type { ServerEventEmitter } from './event-emitter.ts';
 
 /** What the transport reports about sockets; it knows nothing of the public payloads. */
 export interface ConnectionEventSink {
-  /** A socket was accepted for `docName` and has a session. */
+  /** A socket was accepted for `docName`, and its session is authorized and in its room. */
   opened(docName: string, connectionId: number, subject: string | undefined): void;
   /** That socket closed with `closeCode`. */
   closed(docName: string, connectionId: number, subject: string | undefined, closeCode: number): void;

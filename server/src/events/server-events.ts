@@ -34,7 +34,7 @@ export interface ConnectionOpenedEvent {
   readonly documentName: string;
   /** Unique for the server's lifetime; the same id as in `changedBy` and in the logs. */
   readonly connectionId: number;
-  /** The authenticated subject, when the upgrade request carried credentials that named one. */
+  /** The authenticated subject, when the connection's credentials named one (the event comes once it is authorized). */
   readonly user?: string;
 }
 

@@ -19,6 +19,12 @@ export interface SocketSessionContext {
   readonly registry: RoomRegistry;
   readonly logger: Logger;
   readonly options: ResolvedSyncServerOptions;
+  /**
+   * The session is authorized and joined its room: at once, from the
+   * constructor, for open access or a grant from the upgrade; when its first
+   * token is accepted for a quire.v1 client that authenticates by message.
+   */
+  readonly onJoined?: (session: SocketSession) => void;
 }
 
 export interface SocketSessionInit {
@@ -106,6 +112,11 @@ export class SocketSession implements SocketLike {
     );
     if (this.auth === undefined) this.join();
     else this.auth.start(init.grant);
+  }
+
+  /** Authorized and in its room (see SocketSessionContext.onJoined). */
+  get joined(): boolean {
+    return this.room !== undefined;
   }
 
   get protocol(): string {
@@ -250,5 +261,6 @@ export class SocketSession implements SocketLike {
     const joined = this.context.registry.acquire(connection.docName);
     this.room = joined;
     joined.addConnection(connection);
+    this.context.onJoined?.(this);
   }
 }

@@ -11,7 +11,7 @@ import { createOriginCheck, type OriginCheck } from '../auth/origin-policy.ts';
 import type { ResolvedSyncServerOptions } from '../server-options.ts';
 import { runWithDeadline } from '../auth/run-with-deadline.ts';
 import { refusalFor } from '../auth/session-auth.ts';
-import { SocketSession } from './socket-session.ts';
+import { SocketSession, type SocketSessionContext } from './socket-session.ts';
 import { readUpgradeFacts, rejectUpgrade } from './upgrade-request.ts';
 
 export interface WsTransportOptions {
@@ -48,6 +48,12 @@ export class WsTransport {
   private readonly onSocketClose: (this: WebSocket, code: number) => void;
   private readonly limiter: ConnectionLimiter;
   private readonly originCheck: OriginCheck;
+  /**
+   * What every session gets: connectionOpened is reported once a session is
+   * authorized, so it carries the user of a quire.v1 client that
+   * authenticates by message, and a connection never authorized has no events.
+   */
+  private readonly sessionContext: SocketSessionContext;
   private sweepTimer: NodeJS.Timeout | undefined;
   private nextConnectionId = 1;
   private accepting = true;
@@ -66,6 +72,10 @@ export class WsTransport {
       maxPerAddress: options.maxConnectionsPerIp,
     });
     this.originCheck = options.allowedOrigins.length === 0 ? () => true : createOriginCheck(options.allowedOrigins);
+    this.sessionContext = {
+      ...context,
+      onJoined: ({ connection }) => context.events?.opened(connection.docName, connection.id, connection.subject),
+    };
     const { sockets, sweptRefused } = this;
     this.onSocketMessage = function (data, isBinary) {
       const session = sockets.get(this);
@@ -88,7 +98,11 @@ export class WsTransport {
       if (session === undefined) sweptRefused.delete(this);
       options.metrics.connectionClosed(code);
       if (session === undefined) return;
+      // Read before handleClose, which leaves the room.
+      const announced = session.joined;
       session.handleClose(code);
+      // Only a connection whose connectionOpened came gets its connectionClosed.
+      if (!announced) return;
       const { connection } = session;
       context.events?.closed(connection.docName, connection.id, connection.subject, code);
     };
@@ -217,13 +231,11 @@ export class WsTransport {
       ws,
       socket,
       { id: this.nextConnectionId++, docName, grant: admission.grant, headers, address },
-      this.context,
+      this.sessionContext,
     );
-    // A socket that closed meanwhile had no session when it closed: no events for it.
+    // A socket that closed meanwhile had no session when it closed.
     if (!this.sockets.has(ws)) return;
     this.sockets.set(ws, session);
-    const { connection } = session;
-    this.context.events?.opened(docName, connection.id, connection.subject);
   }
 
   private sweep(): void {
