@@ -5,6 +5,7 @@ import { createLevelStore } from '@quire/storage-level';
 import { createTempDir, removeTempDirs } from '@quire/test-utils';
 import { InvalidDocumentNameError, ServerClosedError, ServerError } from '../src/index.ts';
 import { createHoldingStore } from './helpers/holding-store.ts';
+import { wrapStore } from './helpers/store-wrapper.ts';
 import { connectStockClient, destroyStockClients, waitForSynced } from './helpers/stock-client.ts';
 import { closeTestServers, roomsOf, startTestServer } from './helpers/test-server.ts';
 
@@ -135,18 +136,11 @@ describe('server.documents refuses', () => {
 
   it('a change to a document that cannot be loaded, or whose change cannot be stored', async () => {
     const inner = createMemoryStore();
-    const store: DocumentStore = {
+    const store: DocumentStore = wrapStore(inner, {
       load: (docName) => (docName === 'unreadable' ? Promise.reject(new Error('disk on fire')) : inner.load(docName)),
       append: (docName, update) =>
         docName === 'unwritable' ? Promise.reject(new Error('disk full')) : inner.append(docName, update),
-      compact: (docName) => inner.compact(docName),
-      list: () => inner.list(),
-      repair: (docName, options) => inner.repair(docName, options),
-      delete: (docName) => inner.delete(docName),
-      checkWritable: () => inner.checkWritable(),
-      close: () => inner.close(),
-      useCurrentState: (source) => inner.useCurrentState(source),
-    };
+    });
     const server = await startTestServer({ store });
     const unreadable = server.documents.change('unreadable', (doc) => doc.getText('text').insert(0, 'x'));
     await expect(unreadable).rejects.toBeInstanceOf(ServerError);

@@ -1,4 +1,5 @@
 import type { DocumentStore } from '@quire/storage';
+import { wrapStore } from './store-wrapper.ts';
 
 /**
  * A store whose appends can be held: while held, `append` writes through to
@@ -16,7 +17,7 @@ export function createHoldingStore(inner: DocumentStore): HoldingStore {
   let gate: { promise: Promise<void>; open: () => void } | undefined;
   let heldAppends = 0;
   return {
-    load: (docName) => inner.load(docName),
+    ...wrapStore(inner, {}),
     async append(docName, update) {
       const current = gate;
       const written = inner.append(docName, update);
@@ -28,13 +29,6 @@ export function createHoldingStore(inner: DocumentStore): HoldingStore {
         heldAppends -= 1;
       }
     },
-    compact: (docName) => inner.compact(docName),
-    list: () => inner.list(),
-    repair: (docName, options) => inner.repair(docName, options),
-    delete: (docName) => inner.delete(docName),
-    checkWritable: () => inner.checkWritable(),
-    close: () => inner.close(),
-    useCurrentState: (source) => inner.useCurrentState(source),
     hold() {
       if (gate !== undefined) return;
       let open!: () => void;

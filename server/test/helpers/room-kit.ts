@@ -4,6 +4,7 @@ import { createMemoryStore, type DocumentStore, type StoredDocument } from '@qui
 import { Connection, type ConnectionAccess } from '../../src/room/connection.ts';
 import type { SharedMessage } from '../../src/room/shared-message.ts';
 import type { SocketLike } from '../../src/room/socket-like.ts';
+import { wrapStore } from './store-wrapper.ts';
 
 /**
  * A socket that records what the room sends it, decoded, for unit tests of
@@ -148,20 +149,13 @@ export class HeldStore {
 
   constructor() {
     const { inner } = this;
-    this.store = {
+    this.store = wrapStore(inner, {
       load: async (docName: string): Promise<StoredDocument | null> => {
         await this.loadGate?.opened;
         return inner.load(docName);
       },
       append: (docName, update) => this.append(docName, update),
-      compact: (docName) => inner.compact(docName),
-      list: () => inner.list(),
-      delete: (docName) => inner.delete(docName),
-      checkWritable: () => inner.checkWritable(),
-      close: () => inner.close(),
-      useCurrentState: (source) => inner.useCurrentState(source),
-      repair: (docName, options) => inner.repair(docName, options),
-    };
+    });
   }
 
   /** Storage batches appended while holding, released or not. */
