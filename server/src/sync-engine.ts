@@ -3,7 +3,7 @@ import type { Logger } from './logger.ts';
 import { createSilentLogger } from './logger.ts';
 import { RoomRegistry } from './room/room-registry.ts';
 import { createOriginCheck } from './auth/origin-policy.ts';
-import { resolveSyncServerOptions, type ResolvedSyncServerOptions, type SyncServerOptions } from './server-options.ts';
+import { resolveSyncServerOptions, roomLimitsOf, type ResolvedSyncServerOptions, type SyncServerOptions } from './server-options.ts';
 import { WsTransport } from './transport/ws-transport.ts';
 import { ConnectionEvents } from './events/connection-events.ts';
 import { DocumentEvents } from './events/document-events.ts';
@@ -55,14 +55,7 @@ export function createSyncEngine(options: SyncServerOptions & ServerEventOptions
     metrics,
     events: documentEvents,
     roomIdleMs: resolved.roomIdleMs,
-    roomLimits: {
-      maxDocumentBytes: resolved.maxDocumentBytes,
-      maxClockGaps: resolved.maxClockGaps,
-      awareness: {
-        maxClientsPerConnection: resolved.maxAwarenessClients,
-        maxStateBytes: resolved.maxAwarenessStateBytes,
-      },
-    },
+    roomLimits: roomLimitsOf(resolved),
   });
   // Compactions of an open document encode the room's copy instead of replaying its log.
   store.useCurrentState((docName) => registry.get(docName)?.encodeDocument());

@@ -7,7 +7,7 @@ import { createMemoryStore } from '@quire/storage';
 import { QUIRE_SUBPROTOCOL } from '@quire/protocol';
 import { createSilentLogger } from '../src/logger.ts';
 import { RoomRegistry } from '../src/room/room-registry.ts';
-import { resolveSyncServerOptions } from '../src/server-options.ts';
+import { resolveSyncServerOptions, roomLimitsOf } from '../src/server-options.ts';
 import { WsTransport } from '../src/transport/ws-transport.ts';
 import { RawClient } from './helpers/raw-client.ts';
 
@@ -46,7 +46,12 @@ describe('connection footprint', () => {
 
   async function start(): Promise<{ url: string; requests: WeakRef<IncomingMessage>[] }> {
     const options = resolveSyncServerOptions({ host: '127.0.0.1', port: 0, store: createMemoryStore() }, createSilentLogger);
-    const registry = new RoomRegistry({ store: options.store, logger: options.logger, roomIdleMs: options.roomIdleMs });
+    const registry = new RoomRegistry({
+      store: options.store,
+      logger: options.logger,
+      roomIdleMs: options.roomIdleMs,
+      roomLimits: roomLimitsOf(options),
+    });
     const started = new WsTransport({ registry, logger: options.logger, options });
     transport = started;
     const requests: WeakRef<IncomingMessage>[] = [];

@@ -11,7 +11,7 @@ import { DocumentChanges } from './document-changes.ts';
 import { GuardedEventSink } from './guarded-event-sink.ts';
 import { Journal } from './journal.ts';
 import type { RoomEventSink } from './room-events.ts';
-import { resolveRoomLimits, type RoomLimits } from './room-limits.ts';
+import type { RoomLimits } from './room-limits.ts';
 import { UpdateBroadcast } from './update-broadcast.ts';
 import { UpdateChannel } from './update-channel.ts';
 
@@ -19,7 +19,7 @@ import { UpdateChannel } from './update-channel.ts';
 export interface RoomPartsOptions {
   readonly store: DocumentStore;
   readonly logger: Logger;
-  readonly limits?: RoomLimits;
+  readonly limits: RoomLimits;
   readonly metrics?: ServerMetrics;
   /** Told when the document is loaded, changed and stored; a listener that throws is logged. */
   readonly events?: RoomEventSink;
@@ -64,7 +64,7 @@ export function createRoomParts(host: RoomHost, options: RoomPartsOptions): Room
   const { docName, doc, connections } = host;
   const { logger, metrics } = options;
   const events = options.events === undefined ? undefined : new GuardedEventSink(options.events, logger);
-  const limits = resolveRoomLimits(options.limits);
+  const { limits } = options;
   // Strings and free lengths are capped relative to the document limit: no
   // single value may be larger than a whole document may grow.
   const updateLimits = resolveUpdateLimits({ maxStringBytes: Math.min(8 * 1024 * 1024, limits.maxDocumentBytes) });

@@ -2,6 +2,7 @@ import { afterEach, describe, expect, it, vi } from 'vitest';
 import * as Y from 'yjs';
 import { CLOSE_GOING_AWAY, encodeSyncUpdate } from '@quire/protocol';
 import { createSilentLogger } from '../logger.ts';
+import { roomLimitsOf, SYNC_SERVER_DEFAULTS } from '../server-options.ts';
 import { ClientReplica, HeldStore, fakeConnection, turns } from '../../test/helpers/room-kit.ts';
 import type { ChangeAuthor, RoomEventSink } from './room-events.ts';
 import { RoomRegistry } from './room-registry.ts';
@@ -36,6 +37,7 @@ function registryOn(held: HeldStore, options: { roomIdleMs?: number; events?: Ro
     store: held.store,
     logger: createSilentLogger(),
     roomIdleMs: options.roomIdleMs ?? 60_000,
+    roomLimits: roomLimitsOf(SYNC_SERVER_DEFAULTS),
     ...(options.events === undefined ? {} : { events: options.events }),
   });
   registries.push({ registry, held });

@@ -19,7 +19,7 @@ export interface RoomRegistryOptions {
   /** How long an empty room stays loaded, in case someone comes back. */
   readonly roomIdleMs: number;
   /** Document-level limits every room enforces. */
-  readonly roomLimits?: RoomLimits;
+  readonly roomLimits: RoomLimits;
   /** Told by every room when its document is loaded, changed and stored (room-events.ts). */
   readonly events?: RoomEventSink;
 }
@@ -64,7 +64,7 @@ export class RoomRegistry {
         logger: this.options.logger,
         onFailed: (failed) => this.forget(failed),
         ...(this.options.metrics === undefined ? {} : { metrics: this.options.metrics }),
-        ...(this.options.roomLimits === undefined ? {} : { limits: this.options.roomLimits }),
+        limits: this.options.roomLimits,
         ...(this.options.events === undefined ? {} : { events: this.options.events }),
       });
       this.rooms.set(docName, room);

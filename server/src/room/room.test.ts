@@ -2,6 +2,7 @@ import { afterEach, describe, expect, it } from 'vitest';
 import * as Y from 'yjs';
 import { CLOSE_POLICY_VIOLATION, encodeAwareness, encodeSyncStep1, encodeSyncStep2, encodeSyncUpdate } from '@quire/protocol';
 import { createSilentLogger } from '../logger.ts';
+import { roomLimitsOf, SYNC_SERVER_DEFAULTS } from '../server-options.ts';
 import { ClientReplica, HeldStore, fakeConnection, turns, type FakeSocket } from '../../test/helpers/room-kit.ts';
 import { MAX_PRE_AUTH_MESSAGES } from './inbox.ts';
 import { Room } from './room.ts';
@@ -12,7 +13,13 @@ afterEach(() => {
 });
 
 function openRoom(held: HeldStore, docName = 'doc'): Room {
-  const room = new Room({ docName, store: held.store, logger: createSilentLogger(), onFailed: () => undefined });
+  const room = new Room({
+    docName,
+    store: held.store,
+    logger: createSilentLogger(),
+    onFailed: () => undefined,
+    limits: roomLimitsOf(SYNC_SERVER_DEFAULTS),
+  });
   rooms.push(room);
   return room;
 }
