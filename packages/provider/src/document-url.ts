@@ -36,3 +36,10 @@ export function buildDocumentUrl(
   url.hash = '';
   return url.toString();
 }
+
+/** `url` with the `token` query parameter set (how a stock client presents a token too). */
+export function withToken(url: string, token: string): string {
+  const parsed = new URL(url);
+  parsed.searchParams.set('token', token);
+  return parsed.toString();
+}

@@ -12,7 +12,6 @@ import {
   encodeStateless,
   encodeSyncStep1,
   encodeSyncUpdate,
-  unexpectedCase,
 } from '@quire/protocol';
 import {
   encodeAnnouncement,
@@ -22,25 +21,20 @@ import {
   type AwarenessChanges,
 } from './awareness-messages.ts';
 import { decideAfterClose, type CloseDecision } from './close-decision.ts';
+import { withToken } from './document-url.ts';
 import { handleServerMessage, type ServerMessageContext } from './handle-server-message.ts';
 import { Heartbeat } from './heartbeat.ts';
 import type { CloseCause, ServerErrorInfo } from './provider-events.ts';
 import { resolveProviderOptions, type QuireProviderOptions, type ResolvedProviderOptions } from './provider-options.ts';
 import { ProviderSocket } from './provider-socket.ts';
 import { ProviderState } from './provider-state.ts';
-import { ReconnectScheduler } from './reconnect-scheduler.ts';
+import { ReconnectScheduler, scheduleAfterClose } from './reconnect-scheduler.ts';
 import { TokenRefresh } from './token-refresh.ts';
 import { UnsavedChanges } from './unsaved-changes.ts';
 import { watchConnectivity } from './watch-connectivity.ts';
 
 const RECONNECT: CloseDecision = { kind: 'reconnect' };
 const STOP: CloseDecision = { kind: 'stop' };
-
-function withToken(url: string, token: string): string {
-  const parsed = new URL(url);
-  parsed.searchParams.set('token', token);
-  return parsed.toString();
-}
 
 /**
  * Keeps a Y.Doc and its awareness in sync with a Quire (or any y-websocket)
@@ -388,23 +382,8 @@ export class QuireProvider extends ProviderState {
     serverError: ServerErrorInfo | null,
     decision: CloseDecision,
   ): void {
-    let reconnectDelayMs: number | null = null;
-    switch (decision.kind) {
-      case 'reconnect':
-        // Waking from a long sleep is not the server's fault: same server, no waiting.
-        reconnectDelayMs = cause === 'wake' ? this.scheduler.immediately() : this.scheduler.afterFailure();
-        break;
-      case 'retry-later':
-        reconnectDelayMs = this.scheduler.afterRefusal();
-        break;
-      case 'stop':
-      case 'permission-denied':
-        this.shouldConnect = false;
-        this.scheduler.cancel();
-        break;
-      default:
-        unexpectedCase(decision);
-    }
+    const reconnectDelayMs = scheduleAfterClose(this.scheduler, decision, cause);
+    if (reconnectDelayMs === null) this.shouldConnect = false;
     this.setSynced(false);
     this.setStatus(reconnectDelayMs === null ? 'disconnected' : 'connecting');
     this.emit('connection-close', [{ url, cause, code, reason, serverError, reconnectDelayMs }]);

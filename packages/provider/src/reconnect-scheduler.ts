@@ -1,4 +1,7 @@
+import { unexpectedCase } from '@quire/protocol';
 import { Backoff } from './backoff.ts';
+import type { CloseDecision } from './close-decision.ts';
+import type { CloseCause } from './provider-events.ts';
 
 export interface ReconnectSchedulerOptions {
   readonly urls: readonly string[];
@@ -87,5 +90,26 @@ export class ReconnectScheduler {
       this.options.attempt();
     }, delay);
     return delay;
+  }
+}
+
+/**
+ * Acts on a close decision for the scheduler: milliseconds until the next
+ * attempt, or null when the provider stops trying (and nothing stays
+ * scheduled).
+ */
+export function scheduleAfterClose(scheduler: ReconnectScheduler, decision: CloseDecision, cause: CloseCause): number | null {
+  switch (decision.kind) {
+    case 'reconnect':
+      // Waking from a long sleep is not the server's fault: same server, no waiting.
+      return cause === 'wake' ? scheduler.immediately() : scheduler.afterFailure();
+    case 'retry-later':
+      return scheduler.afterRefusal();
+    case 'stop':
+    case 'permission-denied':
+      scheduler.cancel();
+      return null;
+    default:
+      return unexpectedCase(decision);
   }
 }
