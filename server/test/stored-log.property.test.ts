@@ -2,7 +2,7 @@ import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import * as Y from 'yjs';
 import { createMemoryStore, type DocumentStore } from '@quire/storage';
-import { authoredHistory, clientIds, editOp, groupsOf, toLegacyForm } from '@quire/test-utils/yjs';
+import { authoredHistory, clientIds, editOp, groupsOf, replay, toLegacyForm } from '@quire/test-utils/yjs';
 import { concatenateUpdates, inspectUpdate } from '@quire/yjs-update';
 import { exportDocument, importDocument } from '../src/cli/document-transfer.ts';
 
@@ -28,12 +28,6 @@ function join(parts: readonly Uint8Array[]): Uint8Array {
     return { update, inspection };
   });
   return concatenateUpdates(inspected)!;
-}
-
-function replay(updates: readonly Uint8Array[]): Y.Doc {
-  const doc = new Y.Doc();
-  for (const update of updates) Y.applyUpdate(doc, update);
-  return doc;
 }
 
 const scenario = fc.record({

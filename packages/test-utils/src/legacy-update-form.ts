@@ -1,4 +1,4 @@
-import { varUintByteLength, writeVarUintAt } from '@quire/protocol';
+import { ByteCursor, varUintByteLength, writeVarUintAt } from '@quire/protocol';
 import { inspectUpdate } from '@quire/yjs-update';
 
 /**
@@ -46,24 +46,14 @@ export function toLegacyForm(update: Uint8Array): Uint8Array {
 
 /** Clients (lowest first) with their clock and length pairs, as written. */
 function readDeleteSet(update: Uint8Array, start: number): [number, number[]][] {
-  const reader = { position: start };
-  const next = (): number => {
-    let value = 0;
-    let multiplier = 1;
-    for (;;) {
-      const byte = update[reader.position++]!;
-      value += (byte & 0x7f) * multiplier;
-      if (byte < 0x80) return value;
-      multiplier *= 128;
-    }
-  };
+  const cursor = new ByteCursor(update.subarray(start));
   const result: [number, number[]][] = [];
-  const clients = next();
+  const clients = cursor.readVarUint();
   for (let index = 0; index < clients; index++) {
-    const client = next();
-    const count = next();
+    const client = cursor.readVarUint();
+    const count = cursor.readVarUint();
     const pairs: number[] = [];
-    for (let range = 0; range < count; range++) pairs.push(next(), next());
+    for (let range = 0; range < count; range++) pairs.push(cursor.readVarUint(), cursor.readVarUint());
     result.push([client, pairs]);
   }
   return result.sort(([a], [b]) => a - b);

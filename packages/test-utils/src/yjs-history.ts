@@ -86,3 +86,9 @@ export function groupsOf<T>(log: readonly T[], cuts: readonly boolean[]): T[][] 
   return groups;
 }
 
+/** The document `updates` make when integrated one by one, in order. */
+export function replay(updates: readonly Uint8Array[]): Y.Doc {
+  const doc = new Y.Doc();
+  for (const update of updates) Y.applyUpdate(doc, update);
+  return doc;
+}

@@ -2,5 +2,5 @@
 // clock must install its fake before lib0 first reads Date.now, which
 // importing Yjs does.
 export { toLegacyForm } from './legacy-update-form.ts';
-export { AUTHORS, authoredHistory, clientIds, editOp, groupsOf, history } from './yjs-history.ts';
+export { AUTHORS, authoredHistory, clientIds, editOp, groupsOf, history, replay } from './yjs-history.ts';
 export type { EditOp } from './yjs-history.ts';

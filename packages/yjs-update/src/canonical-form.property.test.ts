@@ -4,7 +4,7 @@ import * as Y from 'yjs';
 import { concatenateUpdates, type InspectedUpdate } from './update-concatenation.ts';
 import { inspectUpdate } from './update-inspector.ts';
 import { toCanonicalUpdate } from './canonical-update.ts';
-import { authoredHistory, clientIds, editOp, groupsOf, history } from '@quire/test-utils/yjs';
+import { authoredHistory, clientIds, editOp, groupsOf, history, replay } from '@quire/test-utils/yjs';
 
 // Joins are stored and sent in place of the updates they join, so they must
 // be in Yjs's own form and mean exactly what the parts mean: to a receiver
@@ -42,12 +42,6 @@ function expectYjsForm(update: Uint8Array): void {
     }
     for (const range of ranges) expect(range.len).toBeGreaterThan(0);
   }
-}
-
-function replay(updates: readonly Uint8Array[]): Y.Doc {
-  const doc = new Y.Doc();
-  for (const update of updates) Y.applyUpdate(doc, update);
-  return doc;
 }
 
 function expectSame(actual: Y.Doc, expected: Y.Doc): void {
