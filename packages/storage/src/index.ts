@@ -6,3 +6,5 @@ export { createDocumentStore } from './create-document-store.ts';
 export { DEFAULT_COMPACT_AFTER_ENTRIES, DEFAULT_COMPACT_AFTER_BYTES } from './compaction-thresholds.ts';
 export type { DocumentStoreOptions, CompactionInfo } from './create-document-store.ts';
 export { createMemoryBackend, createMemoryStore } from './memory-backend.ts';
+export type { ChangesAfter, CommittedEntry, SequencedDocument, SequencedDocumentStore, SequencedEntry } from './sequenced-store.ts';
+export { isSequencedStore } from './sequenced-store.ts';
