@@ -77,11 +77,23 @@ interface Spawned {
   readonly stderr: () => string;
 }
 
+// What makes a server choose shared services (PostgreSQL, Redis) and a node
+// identity: a child gets them only from its caller's `env`, never from the
+// test run's own environment.
+const NOT_INHERITED = ['DATABASE_URL', 'REDIS_URL', 'QUIRE_NODE_ID'];
+
+/** The environment of a child server: this process's, less NOT_INHERITED, plus `env`. */
+export function childEnv(env: NodeJS.ProcessEnv | undefined): NodeJS.ProcessEnv {
+  const inherited = { ...process.env };
+  for (const name of NOT_INHERITED) delete inherited[name];
+  return { ...inherited, ...env };
+}
+
 /** Starts `node <args>`, tracked for killServerProcesses. stdout is piped only for a caller that reads it. */
 function spawnNode(command: NodeCommand, stdout: 'pipe' | 'ignore'): Spawned {
   const child = spawn(process.execPath, [...command.args], {
     stdio: ['ignore', stdout, 'pipe'],
-    env: { ...process.env, ...command.env },
+    env: childEnv(command.env),
     ...(command.cwd === undefined ? {} : { cwd: command.cwd }),
   });
   live.add(child);
