@@ -5,6 +5,8 @@ import { parseOriginList } from '../auth/jwt-settings.ts';
 import { SYNC_SERVER_DEFAULTS, type SyncServerOptions } from '../server-options.ts';
 import { CliConfigError } from './cli-config-error.ts';
 import { readConfigFile } from './config-file.ts';
+import { connectionUrl, REDACTED, redactUrl } from './connection-url.ts';
+import { nodeIdSetting } from './node-id.ts';
 
 export { CliConfigError };
 
@@ -80,6 +82,10 @@ const positive = (max = Number.MAX_SAFE_INTEGER): Parser<number> =>
     return number;
   });
 
+const postgresUrl: Parser<string> = connectionUrl(['postgres:', 'postgresql:']);
+const redisUrl: Parser<string> = connectionUrl(['redis:', 'rediss:']);
+const nodeId: Parser<string> = nodeIdSetting;
+
 const originList: Parser<readonly string[]> = withKind('list', (value) => parseOriginList(value));
 
 const defaults = SYNC_SERVER_DEFAULTS;
@@ -92,7 +98,14 @@ const SETTINGS = [
   cli({ key: 'printConfig', flag: 'print-config', env: 'QUIRE_PRINT_CONFIG', fallback: 'false', parse: boolean, help: 'print the effective settings as JSON, secrets redacted, and exit' }),
   server({ key: 'host', flag: 'host', env: 'HOST', fallback: String(defaults.host), parse: text, help: 'interface to listen on (0.0.0.0 to expose)' }),
   server({ key: 'port', flag: 'port', env: 'PORT', fallback: String(defaults.port), parse: wholeNumber(65535), help: 'port to listen on' }),
-  cli({ key: 'dataDir', flag: 'data-dir', env: 'QUIRE_DATA_DIR', fallback: './data', parse: text, help: 'LevelDB data directory' }),
+  cli({ key: 'dataDir', flag: 'data-dir', env: 'QUIRE_DATA_DIR', fallback: './data', parse: text, help: 'LevelDB data directory (unused with --database-url)' }),
+  cli({ key: 'databaseUrl', flag: 'database-url', env: 'DATABASE_URL', fallback: '', parse: postgresUrl, help: 'PostgreSQL connection string: documents in PostgreSQL instead of --data-dir, and the node runs in cluster mode' }),
+  cli({ key: 'redisUrl', flag: 'redis-url', env: 'REDIS_URL', fallback: '', parse: redisUrl, help: 'Redis for cross-node delivery and awareness; needs --database-url' }),
+  cli({ key: 'nodeId', flag: 'node-id', env: 'QUIRE_NODE_ID', fallback: 'auto', parse: nodeId, help: "this node's name in the cluster and its logs ('auto': host name, pid and a random suffix)" }),
+  cli({ key: 'clusterPollIntervalMs', flag: 'cluster-poll-interval-ms', env: 'QUIRE_CLUSTER_POLL_INTERVAL_MS', fallback: '1000', parse: positive(), help: "how often open documents are read from PostgreSQL for other nodes' changes: the delay of cross-node delivery without Redis, or while it is unreachable" }),
+  cli({ key: 'streamRetentionMs', flag: 'stream-retention-ms', env: 'QUIRE_STREAM_RETENTION_MS', fallback: '300000', parse: positive(), help: 'how long announcements stay in the Redis stream for nodes catching up' }),
+  cli({ key: 'nodeHeartbeatTtlMs', flag: 'node-heartbeat-ttl-ms', env: 'QUIRE_NODE_HEARTBEAT_TTL_MS', fallback: '10000', parse: positive(), help: "time after a node's last heartbeat before other nodes drop its clients' awareness" }),
+  cli({ key: 'databasePoolSize', flag: 'database-pool-size', env: 'QUIRE_DATABASE_POOL_SIZE', fallback: '10', parse: positive(), help: 'PostgreSQL connections per node' }),
   cli({ key: 'logLevel', flag: 'log-level', env: 'LOG_LEVEL', fallback: 'info', parse: logLevel, help: LOG_LEVELS.join('|') }),
   server({ key: 'pathPrefix', flag: 'path-prefix', env: 'QUIRE_PATH_PREFIX', fallback: String(defaults.pathPrefix), parse: text, help: 'URL prefix before document names' }),
   server({ key: 'maxMessageBytes', flag: 'max-message-bytes', env: 'QUIRE_MAX_MESSAGE_BYTES', fallback: String(defaults.maxMessageBytes), parse: wholeNumber(), help: 'largest WebSocket message (close 1009 above)' }),
@@ -240,9 +253,16 @@ export function printableConfig(config: CliConfig): Record<string, unknown> {
   for (const setting of SETTINGS) {
     if (NOT_IN_FILE.includes(setting.key)) continue;
     const value = setting.scope === 'server' ? config.server[setting.key] : config[setting.key];
-    printed[setting.key] = setting.key === 'jwtSecret' && value !== '' ? '[redacted]' : value;
+    printed[setting.key] = redacted(setting.key, value);
   }
   return printed;
+}
+
+/** A setting's value as it may be printed: the secret hidden, passwords taken out of connection strings. */
+function redacted(key: SettingKey, value: unknown): unknown {
+  if (key === 'jwtSecret') return value === '' ? value : REDACTED;
+  if ((key === 'databaseUrl' || key === 'redisUrl') && typeof value === 'string') return redactUrl(value);
+  return value;
 }
 
 /** One setting from parsed flags (see settingFlags), then its environment variable, then its default. */
@@ -273,6 +293,10 @@ export function readCliConfig(argv: readonly string[], env: NodeJS.ProcessEnv): 
   for (const setting of SETTINGS) (setting.scope === 'server' ? server : config)[setting.key] = readRow(setting, values, env, file);
   if (config['jwtSecret'] !== '' && config['jwtPublicKeyFile'] !== '') {
     throw new CliConfigError('give --jwt-secret or --jwt-public-key-file, not both');
+  }
+  // Redis only carries announcements of what PostgreSQL stores: without it there is nothing to announce.
+  if (config['redisUrl'] !== '' && config['databaseUrl'] === '') {
+    throw new CliConfigError('--redis-url needs --database-url: Redis links nodes that store documents in one PostgreSQL database');
   }
   return config as unknown as CliConfig;
 }
