@@ -9,7 +9,7 @@ import { exportDocument, importDocument } from './document-transfer.ts';
 import { describeFileError } from './file-error.ts';
 
 /** Each command, with the number of document names it takes. */
-const COMMANDS = { check: 0, repair: 1, 'repair-storage': 0, export: 1, import: 1 } as const;
+const COMMANDS = { check: 0, list: 0, repair: 1, 'repair-storage': 0, export: 1, import: 1 } as const;
 
 export type StorageCommand = keyof typeof COMMANDS;
 
@@ -17,19 +17,25 @@ export function isStorageCommand(word: string | undefined): word is StorageComma
   return word !== undefined && Object.hasOwn(COMMANDS, word);
 }
 
-export const STORAGE_COMMAND_USAGE = `Storage commands (run them with the server stopped: one process per data directory):
-  quire-server check [--data-dir DIR]
+export const STORAGE_COMMAND_USAGE = `Storage commands (on a data directory, run them with the server stopped: one
+process per directory; with --database-url or DATABASE_URL they work on that
+PostgreSQL database instead, whose schema quire-server migrate creates):
+  quire-server check [--data-dir DIR | --database-url URL]
       rebuilds every stored document in memory and lists those that cannot
       be read whole (exit 2 when there is one)
-  quire-server repair <document> [--data-dir DIR] [--dry-run]
+  quire-server list [--data-dir DIR | --database-url URL]
+      one line per stored document: its name, stored bytes and last change
+      (ISO 8601), separated by tabs
+  quire-server repair <document> [--data-dir DIR | --database-url URL] [--dry-run]
       rebuilds the document from the entries of its log that can be read
       and reports every entry and byte it leaves out; --dry-run only reports
   quire-server repair-storage [--data-dir DIR]
       when the data directory itself cannot be opened: runs LevelDB's own
-      repair (keeps every record it can read), then checks every document
-  quire-server export <document> --file FILE [--data-dir DIR]
+      repair (keeps every record it can read), then checks every document;
+      LevelDB only
+  quire-server export <document> --file FILE [--data-dir DIR | --database-url URL]
       writes the document to FILE as one Yjs update (never overwrites FILE)
-  quire-server import <document> --file FILE [--data-dir DIR]
+  quire-server import <document> --file FILE [--data-dir DIR | --database-url URL]
       merges the Yjs update in FILE into the document (a new one if absent);
       refused unless it decodes and builds only on content the document holds
 `;
@@ -44,15 +50,23 @@ export interface CommandStreams {
   readonly stderr: CommandOutput;
 }
 
-/** The data directory's storage; the composition root decides which backend. */
+/** The storage the commands open; the composition root decides which backends. */
 export interface StorageAccess {
   open(dataDir: string): Promise<DocumentStore>;
   /** Repairs the directory beneath the store (for LevelDB, its manifest and tables). */
   repairDirectory(dataDir: string): Promise<void>;
+  /**
+   * The PostgreSQL database at `url`, its schema as it is (a command never
+   * creates one where none was meant). Absent: only data directories.
+   */
+  openDatabase?(url: string): Promise<DocumentStore>;
 }
 
+/** Where a command's documents are: a data directory, or a database when a URL is set. */
+type StorageLocation = { readonly kind: 'directory'; readonly dataDir: string } | { readonly kind: 'database'; readonly url: string };
+
 interface CommandLine {
-  readonly dataDir: string;
+  readonly location: StorageLocation;
   /** The document name, for the commands that take one. */
   readonly docName: string | undefined;
   readonly dryRun: boolean;
@@ -66,8 +80,8 @@ function readCommandLine(command: StorageCommand, argv: readonly string[], env: 
   try {
     ({ values, positionals } = parseArgs({
       args: [...argv],
-      // --data-dir and QUIRE_DATA_DIR are read as the server reads them.
-      options: { ...settingFlags(['dataDir']), 'dry-run': { type: 'boolean' }, file: { type: 'string' } },
+      // --data-dir, --database-url and their variables are read as the server reads them.
+      options: { ...settingFlags(['dataDir', 'databaseUrl']), 'dry-run': { type: 'boolean' }, file: { type: 'string' } },
       strict: true,
       allowPositionals: true,
     }));
@@ -83,8 +97,18 @@ function readCommandLine(command: StorageCommand, argv: readonly string[], env: 
   const file = typeof values['file'] === 'string' ? values['file'] : undefined;
   if (transfers && file === undefined) return `${command} needs --file`;
   if (!transfers && file !== undefined) return '--file is for export and import';
-  const dataDir = resolve(readSetting('dataDir', values, env));
-  return { dataDir, docName: positionals[0], dryRun, file };
+  let databaseUrl: string;
+  try {
+    databaseUrl = readSetting('databaseUrl', values, env);
+  } catch (error) {
+    return messageOf(error);
+  }
+  if (databaseUrl !== '' && command === 'repair-storage') {
+    return 'repair-storage repairs a LevelDB data directory, and --database-url (or DATABASE_URL) names a PostgreSQL database: check and repair <document> work on it';
+  }
+  const location: StorageLocation =
+    databaseUrl === '' ? { kind: 'directory', dataDir: resolve(readSetting('dataDir', values, env)) } : { kind: 'database', url: databaseUrl };
+  return { location, docName: positionals[0], dryRun, file };
 }
 
 /** Exit statuses: 0 done, 1 usage or storage error, 2 `check` found documents that cannot be read. */
@@ -97,7 +121,9 @@ export async function runStorageCommand(
 ): Promise<number> {
   const line = readCommandLine(command, argv, env);
   if (typeof line === 'string') return usageError(io.stderr, line);
-  const { dataDir } = line;
+  const { location } = line;
+  if (location.kind === 'database') return runOnOpened(command, line, () => openDatabase(storage, location.url), io);
+  const { dataDir } = location;
   // Opening the store would create an empty one where none was meant.
   if (!existsSync(dataDir)) {
     io.stderr.write(`quire-server: no data directory at ${dataDir}\n`);
@@ -112,9 +138,19 @@ export async function runStorageCommand(
     }
     io.stdout.write(`repaired the storage in ${dataDir}; checking every document:\n`);
   }
+  return runOnOpened(command, line, () => storage.open(dataDir), io);
+}
+
+function openDatabase(storage: StorageAccess, url: string): Promise<DocumentStore> {
+  if (storage.openDatabase === undefined) return Promise.reject(new Error('this build stores documents in data directories only'));
+  return storage.openDatabase(url);
+}
+
+/** Opens the store, runs the command on it and closes it. */
+async function runOnOpened(command: StorageCommand, line: CommandLine, open: () => Promise<DocumentStore>, io: CommandStreams): Promise<number> {
   let store: DocumentStore;
   try {
-    store = await storage.open(dataDir);
+    store = await open();
   } catch (error) {
     io.stderr.write(`quire-server: cannot open storage: ${messageOf(error)}${hintFor(error)}\n`);
     return 1;
@@ -152,6 +188,8 @@ async function runOnStore(command: StorageCommand, line: CommandLine, store: Doc
     case 'check':
     case 'repair-storage':
       return check(store, io.stdout);
+    case 'list':
+      return list(store, io);
     default:
       return unexpectedCase(command);
   }
@@ -191,6 +229,14 @@ async function check(store: DocumentStore, out: CommandOutput): Promise<number> 
   out.write(`checked ${count(documents.length, 'document', 'documents')}: ${unreadable} cannot be read\n`);
   if (unreadable > 0) out.write('quire-server repair <document> rebuilds one from what can be read (--dry-run first)\n');
   return unreadable > 0 ? 2 : 0;
+}
+
+/** Tab-separated, one document a line and nothing else on stdout, for people and scripts alike. */
+async function list(store: DocumentStore, io: CommandStreams): Promise<number> {
+  const documents = await store.list();
+  for (const { name, storedBytes, updatedAt } of documents) io.stdout.write(`${name}\t${storedBytes}\t${updatedAt.toISOString()}\n`);
+  if (documents.length === 0) io.stderr.write('quire-server: no stored documents\n');
+  return 0;
 }
 
 function problemsOf(report: RepairReport): string[] {
