@@ -1,12 +1,17 @@
 import { assertDocumentName } from './assert-document-name.ts';
 import { assertUpdate } from './assert-update.ts';
+import { createCommitListeners } from './commit-listeners.ts';
 import type { CurrentStateSource, DocumentStore, RepairReport, StoredDocument } from './document-store.ts';
 import { createGroupCommit } from './group-commit.ts';
 import { compactLogEntries, mergeLogEntries } from './merge-log-entries.ts';
+import { decodeStored as decode, readDocument, sumBytes, type ReadDocument } from './read-document.ts';
 import { DEFAULT_COMPACT_AFTER_BYTES, DEFAULT_COMPACT_AFTER_ENTRIES, readThreshold } from './compaction-thresholds.ts';
 import { salvageLogEntries } from './salvage-log-entries.ts';
+import { withSequencedReads } from './sequenced-facade.ts';
+import type { SequencedDocumentStore } from './sequenced-store.ts';
 import { createSerialQueue } from './serial-queue.ts';
-import type { LogEntry, LogStats, StorageBackend } from './storage-backend.ts';
+import { isSequencedBackend } from './storage-backend.ts';
+import type { LogEntry, LogStats, SequencedBackend, StorageBackend } from './storage-backend.ts';
 import { StorageError, toStorageError } from './storage-error.ts';
 
 const MAX_CHECKED_NAMES = 4096;
@@ -42,8 +47,11 @@ export interface DocumentStoreOptions {
 /**
  * The validating facade over a backend: checks names and updates, groups appends
  * into batches, serialises writes and per-document compactions and repairs, and
- * maps backend failures to StorageError codes.
+ * maps backend failures to StorageError codes. Over a sequenced backend it is a
+ * SequencedDocumentStore.
  */
+export function createDocumentStore(backend: SequencedBackend, options?: DocumentStoreOptions): SequencedDocumentStore;
+export function createDocumentStore(backend: StorageBackend, options?: DocumentStoreOptions): DocumentStore;
 export function createDocumentStore(backend: StorageBackend, options: DocumentStoreOptions = {}): DocumentStore {
   const compactAfterEntries = readThreshold(options.compactAfterEntries, 'compactAfterEntries', DEFAULT_COMPACT_AFTER_ENTRIES);
   const compactAfterBytes = readThreshold(options.compactAfterBytes, 'compactAfterBytes', DEFAULT_COMPACT_AFTER_BYTES);
@@ -81,9 +89,11 @@ export function createDocumentStore(backend: StorageBackend, options: DocumentSt
 
   let currentState: CurrentStateSource | undefined;
 
+  const commits = createCommitListeners();
   const groupCommit = createGroupCommit({
     writes,
-    write: (entries) => backend.appendEntries(entries),
+    // Listeners hear of a batch after it committed and before its appends resolve.
+    write: isSequencedBackend(backend) ? (entries) => commits.appendAnnounced(backend, entries) : (entries) => backend.appendEntries(entries),
     onWritten(stats) {
       for (const [docName, size] of stats) {
         if (exceedsThreshold(docName, size)) requestCompaction(docName);
@@ -266,15 +276,17 @@ export function createDocumentStore(backend: StorageBackend, options: DocumentSt
     }
   }
 
-  return {
+  async function loadDocument(docName: string): Promise<ReadDocument | null> {
+    await settleAppends(docName);
+    const entries = await readLog(docName);
+    return entries.length === 0 ? null : readDocument(docName, entries);
+  }
+
+  const store: DocumentStore = {
     load(docName) {
       return operation(async (): Promise<StoredDocument | null> => {
         assertDocumentName(docName);
-        await settleAppends(docName);
-        const entries = await readLog(docName);
-        if (entries.length === 0) return null;
-        const update = decode(docName, () => mergeLogEntries(entries));
-        return { update, entryCount: entries.length, storedBytes: sumBytes(entries) };
+        return (await loadDocument(docName))?.stored ?? null;
       });
     },
 
@@ -378,21 +390,6 @@ export function createDocumentStore(backend: StorageBackend, options: DocumentSt
       return closing;
     },
   };
-}
-
-function decode(docName: string, merge: () => Uint8Array): Uint8Array {
-  try {
-    return merge();
-  } catch (error) {
-    throw new StorageError('ERR_STORAGE_CORRUPT', `Document "${docName}" has a stored entry that cannot be decoded`, {
-      cause: error,
-      docName,
-    });
-  }
-}
-
-function sumBytes(entries: readonly LogEntry[]): number {
-  let total = 0;
-  for (const entry of entries) total += entry.update.byteLength;
-  return total;
+  if (!isSequencedBackend(backend)) return store;
+  return withSequencedReads(store, backend, { operation, settleAppends, readDocument: loadDocument, commits });
 }

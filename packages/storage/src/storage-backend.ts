@@ -64,3 +64,43 @@ export interface StorageBackend {
   /** Releases the underlying resources. Called once, after every other call settled. */
   close(): Promise<void>;
 }
+
+/** Size of one document's log after an append, and the sequence number its last new entry got. */
+export interface SequencedLogStats extends LogStats {
+  /**
+   * The entries an append added to this document got the consecutive
+   * numbers ending here, in the order they were given.
+   */
+  readonly lastSeq: number;
+}
+
+/** What a sequenced backend's log holds after a sequence number. */
+export interface LogAfter {
+  /**
+   * The document's merged state, when it covers entries after the asked
+   * number; its id is the highest sequence number it covers.
+   */
+  readonly checkpoint: LogEntry | undefined;
+  /** The entries after max(asked number, checkpoint id), in id order. */
+  readonly entries: LogEntry[];
+}
+
+/**
+ * A backend whose entry ids are per-document sequence numbers 1, 2, 3…
+ * allocated when an append commits, so that one document's entries become
+ * visible in number order. A merged state written by `replaceEntries` takes
+ * the highest id it replaces (it covers every entry up to there). Wrapped by
+ * `createDocumentStore`, it makes a SequencedDocumentStore.
+ */
+export interface SequencedBackend extends StorageBackend {
+  readonly sequenced: true;
+  appendEntries(entries: readonly NewLogEntry[]): Promise<ReadonlyMap<string, SequencedLogStats>>;
+  /** What the log holds after `seq`, read in one snapshot. */
+  readLogAfter(docName: string, seq: number): Promise<LogAfter>;
+  /** The highest sequence number allocated for each named document that has one. */
+  latestSequences(docNames: readonly string[]): Promise<ReadonlyMap<string, number>>;
+}
+
+export function isSequencedBackend(backend: StorageBackend): backend is SequencedBackend {
+  return (backend as Partial<SequencedBackend>).sequenced === true;
+}

@@ -396,3 +396,5 @@ export function runDocumentStoreSuite({ name, createStore }: DocumentStoreSuiteO
 }
 
 export { integrateOneByOne, readOutOfOrderLog } from './suite-out-of-order-log.ts';
+export { runSequencedStoreSuite } from './suite-sequenced.ts';
+export type { SequencedStoreFixture, SequencedStoreSuiteOptions } from './suite-sequenced.ts';
