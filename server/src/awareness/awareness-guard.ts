@@ -163,6 +163,16 @@ export function mergeAwarenessEntries(
 
 // One function for every room's guard, not a closure per room.
 const sameConnectionId = (connectionId: number): number => connectionId;
+const heldNowhere = (): boolean => false;
+
+export interface AwarenessGuardOptions extends AwarenessLimits {
+  /**
+   * Whether a client ID's state is held by a live client elsewhere (another
+   * node's connection): such an ID is foreign to every connection here, as if
+   * a connection of this room owned it. Default: nowhere.
+   */
+  readonly isHeldElsewhere?: (clientId: number) => boolean;
+}
 
 /**
  * The awareness rules of one room: a connection may only set or remove its
@@ -177,9 +187,22 @@ export class AwarenessGuard {
   /** Owner: the connection ID itself. */
   private readonly table = new OwnerTable<number>(sameConnectionId);
 
-  constructor(limits: AwarenessLimits = {}) {
+  private readonly isHeldElsewhere: (clientId: number) => boolean;
+
+  constructor(limits: AwarenessGuardOptions = {}) {
     this.resolved = resolveLimits(limits);
     this.reserved = new Set(limits.reservedClientIds ?? []);
+    this.isHeldElsewhere = limits.isHeldElsewhere ?? heldNowhere;
+  }
+
+  /** Decodes and validates `update` under this guard's limits, claiming nothing (another node's relayed update). */
+  decode(update: Uint8Array): AwarenessDecodeResult {
+    return decodeWithLimits(update, this.resolved);
+  }
+
+  /** The limits in force, defaults filled in. */
+  get limits(): Readonly<ResolvedAwarenessLimits> {
+    return this.resolved;
   }
 
   ownerOf(clientId: number): number | undefined {
@@ -234,7 +257,7 @@ export class AwarenessGuard {
     if (this.reserved.has(clientId)) return 'reserved';
     const owner = this.table.ownerOf(clientId);
     if (owner === connectionId) return null;
-    if (owner !== undefined) return 'foreign';
+    if (owner !== undefined || this.isHeldElsewhere(clientId)) return 'foreign';
     if (entry.isRemoval) return 'unowned-removal';
     const known = knownClock(clientId);
     if (known !== undefined && entry.clock <= known) return 'stale';

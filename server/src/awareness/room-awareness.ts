@@ -10,6 +10,8 @@ import {
 import { ServerError } from '../server-error.ts';
 import { AwarenessFanOut, type AwarenessChanges } from './awareness-fan-out.ts';
 import { ConnectionAwareness } from './connection-awareness.ts';
+import { RemoteClients } from './remote-clients.ts';
+import { LocalAwarenessOutbox, type LocalUpdateListener } from './local-awareness-outbox.ts';
 
 // y-protocols' Awareness runs its own 3 s interval per document to drop
 // states not renewed for `outdatedTimeout`; with thousands of open rooms that
@@ -58,6 +60,21 @@ export function removeOutdatedStates(awareness: awarenessProtocol.Awareness, now
   if (outdated.length > 0) awarenessProtocol.removeAwarenessStates(awareness, outdated, 'timeout');
 }
 
+/**
+ * Lets a relayed state through whose clock equals the one of a state this
+ * room removed on its own (its node was thought dead, or it timed out) and
+ * its node announces again: y-protocols only takes a newer clock, and the
+ * client's own next renewal may be 15 s away. Removals are not reopened.
+ */
+function reopenRemovedClocks(awareness: awarenessProtocol.Awareness, entries: readonly AwarenessEntry[]): void {
+  for (const { clientId, clock, isRemoval } of entries) {
+    const meta = awareness.meta.get(clientId);
+    if (isRemoval || meta === undefined || meta.clock !== clock || awareness.states.has(clientId)) continue;
+    if (clock === 0) awareness.meta.delete(clientId);
+    else awareness.meta.set(clientId, { clock: clock - 1, lastUpdated: meta.lastUpdated });
+  }
+}
+
 /** Where a room's awareness changes go: its connections, after its queued document changes. */
 export interface AwarenessAudience {
   readonly connections: Iterable<Connection>;
@@ -66,6 +83,9 @@ export interface AwarenessAudience {
 }
 
 const NO_AUDIENCE: AwarenessAudience = { connections: [], beforeSend: () => undefined };
+
+/** The origin of changes relayed from other nodes: no connection of this node's. */
+const REMOTE_ORIGIN = Symbol('remote awareness');
 
 /**
  * The awareness of one room, between the wire and y-protocols' Awareness:
@@ -79,6 +99,10 @@ export class RoomAwareness {
   private readonly fanOut: AwarenessFanOut;
   /** The per-connection state of connections that sent awareness. */
   private readonly states = new Map<Connection, ConnectionAwareness>();
+  /** Client IDs whose states came from other nodes. */
+  private readonly remote: RemoteClients;
+  /** This node's own clients' changes, coalesced for other nodes. */
+  private readonly outbox: LocalAwarenessOutbox;
 
   constructor(
     private readonly awareness: awarenessProtocol.Awareness,
@@ -87,7 +111,15 @@ export class RoomAwareness {
   ) {
     // The room's own client ID: Awareness would adopt a state set under it as
     // its local state and keep renewing it.
-    this.guard = new AwarenessGuard({ ...limits, reservedClientIds: [awareness.clientID] });
+    // A client ID whose state another node relays is as foreign to this
+    // node's connections as one of their own: no take-over across nodes.
+    this.guard = new AwarenessGuard({
+      ...limits,
+      reservedClientIds: [awareness.clientID],
+      isHeldElsewhere: (clientId) => this.remote.has(clientId),
+    });
+    this.remote = new RemoteClients(this.guard.limits.maxEntries);
+    this.outbox = new LocalAwarenessOutbox(awareness);
     this.fanOut = new AwarenessFanOut(awareness, audience.connections, audience.beforeSend);
     watchOutdated(awareness);
     awareness.setLocalState(null);
@@ -124,8 +156,53 @@ export class RoomAwareness {
     if (owned.size > 0) awarenessProtocol.removeAwarenessStates(this.awareness, [...owned], null);
   }
 
+  /**
+   * Applies another node's clients' awareness (y-protocols' encoding) and
+   * sends it to this node's connections. Validated under the room's limits
+   * like a connection's update; an invalid one is ignored whole. Entries for
+   * the room's own ID, for this node's connections' IDs, and removals of
+   * states not held for another node are left out.
+   */
+  applyRemote(update: Uint8Array): void {
+    const decoded = this.guard.decode(update);
+    if (!decoded.ok) return;
+    const entries = this.remote.admit(decoded.entries, {
+      reservedClientId: this.awareness.clientID,
+      isLocal: this.isLocal,
+    });
+    if (entries.length === 0) return;
+    reopenRemovedClocks(this.awareness, entries);
+    awarenessProtocol.applyAwarenessUpdate(this.awareness, encodeAwarenessEntries(entries), REMOTE_ORIGIN);
+  }
+
+  /** Removes the states of other nodes' clients (their node died); IDs of this node's connections are kept. */
+  removeRemote(clientIds: readonly number[]): void {
+    const held = clientIds.filter((clientId) => this.remote.has(clientId));
+    if (held.length > 0) awarenessProtocol.removeAwarenessStates(this.awareness, held, REMOTE_ORIGIN);
+  }
+
+  /** The states of this node's connections' clients as one update, for another node; undefined when there are none. */
+  encodeLocal(): Uint8Array | undefined {
+    const clientIds: number[] = [];
+    for (const state of this.states.values()) {
+      for (const clientId of state.clientIds) if (this.awareness.states.has(clientId)) clientIds.push(clientId);
+    }
+    return clientIds.length === 0 ? undefined : awarenessProtocol.encodeAwarenessUpdate(this.awareness, clientIds);
+  }
+
+  /**
+   * Calls `listener` with an awareness update whenever this node's own
+   * clients' states change (set, renewed, removed), never for states relayed
+   * from other nodes; at most one update per LOCAL_PUBLISH_INTERVAL_MS, newer
+   * states merged into a held one.
+   */
+  onLocalUpdate(listener: LocalUpdateListener): void {
+    this.outbox.listen(listener);
+  }
+
   /** Stops listening and ends the Awareness (the room is gone). */
   destroy(): void {
+    this.outbox.dispose();
     this.awareness.off('update', this.handleUpdate);
     this.awareness.destroy();
   }
@@ -139,17 +216,36 @@ export class RoomAwareness {
     return state;
   }
 
+  // A connection's states are always under IDs the guard made its own, until it is released.
+  private readonly isLocal = (clientId: number): boolean => this.guard.ownerOf(clientId) !== undefined;
+
   // Every change of the room's Awareness: a connection's update (its origin
-  // is the connection), a removal on release (null), or a timeout.
+  // is the connection), a removal on release (null), a timeout, or another
+  // node's clients (REMOTE_ORIGIN).
   private readonly handleUpdate = (changes: AwarenessChanges, origin: unknown): void => {
-    const ids = this.states.get(origin as Connection)?.clientIds;
-    if (ids !== undefined) {
-      for (const clientId of changes.added) ids.add(clientId);
-      for (const clientId of changes.updated) ids.add(clientId);
-      for (const clientId of changes.removed) ids.delete(clientId);
+    if (origin === REMOTE_ORIGIN) {
+      this.remote.applied([...changes.added, ...changes.updated], changes.removed);
+    } else {
+      const ids = this.states.get(origin as Connection)?.clientIds;
+      if (ids !== undefined) {
+        for (const clientId of changes.added) ids.add(clientId);
+        for (const clientId of changes.updated) ids.add(clientId);
+        for (const clientId of changes.removed) ids.delete(clientId);
+      }
+      this.publishLocal(changes);
     }
     this.fanOut.changed(changes);
   };
+
+  /** Hands this node's clients' part of a change to the outbox; a timed-out remote state is only forgotten. */
+  private publishLocal(changes: AwarenessChanges): void {
+    const local: number[] = [];
+    for (const list of [changes.added, changes.updated, changes.removed]) {
+      for (const clientId of list) if (!this.remote.has(clientId)) local.push(clientId);
+    }
+    this.remote.forget(changes.removed);
+    this.outbox.changed(local);
+  }
 
   private apply(connection: Connection, entries: readonly AwarenessEntry[]): void {
     if (connection.isClosed) return;
