@@ -7,3 +7,6 @@ export { TARGETS } from './targets.ts';
 export type { Target, TargetId } from './targets.ts';
 export { renderTable } from './render-table.ts';
 export { evaluateTargets, renderVerdicts } from './evaluate-targets.ts';
+export { CLUSTER_TARGETS, ALL_TARGETS, NODE_COUNTS } from './cluster-targets.ts';
+export { evaluateClusterTargets } from './evaluate-cluster-targets.ts';
+export { renderClusterTable } from './render-cluster-table.ts';

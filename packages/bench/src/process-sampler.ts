@@ -34,16 +34,24 @@ export function sampleProcess(pid: number): ProcessSample {
   };
 }
 
+/** The CPU time of several processes (a cluster's nodes) together, in milliseconds. */
+export function totalCpuMs(pids: readonly number[]): number {
+  let cpuMs = 0;
+  for (const pid of pids) cpuMs += sampleProcess(pid).cpuMs;
+  return cpuMs;
+}
+
 /**
- * Polls a process while a phase runs, keeping the highest RSS seen: VmHWM
- * covers the whole life of the process, a phase needs its own peak.
+ * Polls processes while a phase runs, keeping the highest RSS seen (of all
+ * of them together, for a cluster's nodes): VmHWM covers the whole life of
+ * a process, a phase needs its own peak.
  */
 export class PeakRssMonitor {
   private peak = 0;
   private readonly timer: NodeJS.Timeout;
 
   constructor(
-    private readonly pid: number,
+    private readonly pids: readonly number[],
     intervalMs = 25,
   ) {
     this.poll();
@@ -52,9 +60,11 @@ export class PeakRssMonitor {
 
   private poll(): void {
     try {
-      this.peak = Math.max(this.peak, sampleProcess(this.pid).rssBytes);
+      let rss = 0;
+      for (const pid of this.pids) rss += sampleProcess(pid).rssBytes;
+      this.peak = Math.max(this.peak, rss);
     } catch {
-      // The process exited; the peak so far stands.
+      // A process exited; the peak so far stands.
     }
   }
 

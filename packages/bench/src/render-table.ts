@@ -3,7 +3,7 @@ import { medianFigures, type BenchmarkResult } from './run-benchmark.ts';
 import { SCENARIOS } from './scenarios.ts';
 
 // Figures that are facts about the workload or yes/no answers, not costs to compare.
-const NO_RATIO = /\(%\)|\(1 = yes\)|^document \(MiB\)|diff \(bytes\)|echoed/;
+export const NO_RATIO = /\(%\)|\(1 = yes\)|^document \(MiB\)|diff \(bytes\)|echoed/;
 
 /**
  * One markdown table: a row per figure, a column per target, and beside each

@@ -5,11 +5,14 @@ import { findFreePort, killServerProcesses, startListeningProcess, type ChildSer
 import type { Figures, ScenarioHarness, ScenarioId, ScenarioScale } from './scenario.ts';
 import { SCENARIOS } from './scenarios.ts';
 import { median } from './statistics.ts';
-import { TARGETS, type Target, type TargetId } from './targets.ts';
+import { ALL_TARGETS } from './cluster-targets.ts';
+import { startClusterServices, type ClusterServices } from './cluster-services.ts';
+import { TARGETS, type ClusterNode, type Target, type TargetId } from './targets.ts';
 
 export interface BenchmarkOptions {
   readonly scale: ScenarioScale;
   readonly scenarios?: readonly ScenarioId[];
+  /** Default: the single-process targets (TARGETS); cluster targets only when named. */
   readonly targets?: readonly TargetId[];
   readonly repetitions?: number;
   /**
@@ -43,45 +46,86 @@ const SERVER_NODE_ARGS = process.env['BENCH_SERVER_NODE_ARGS']?.split(' ').filte
 const STOP_GRACE_MS = 10_000;
 
 /** Starts `target` on `port` and resolves once it accepts connections. */
-async function startTarget(target: Target, port: number, dataDir: string): Promise<ChildServer> {
-  const command = target.command(port, dataDir);
+async function startTarget(target: Target, port: number, dataDir: string, node?: ClusterNode): Promise<ChildServer> {
+  const command = target.command(port, dataDir, node);
   return startListeningProcess({ ...command, args: [...SERVER_NODE_ARGS, ...command.args] }, port);
+}
+
+/** `count` distinct ports that were free a moment ago. */
+async function freePorts(count: number): Promise<number[]> {
+  const ports = new Set<number>();
+  while (ports.size < count) ports.add(await findFreePort());
+  return [...ports];
+}
+
+async function stopAll(servers: readonly ChildServer[]): Promise<void> {
+  await Promise.all(servers.map((server) => server.stop('SIGTERM', STOP_GRACE_MS)));
+}
+
+/**
+ * Starts every node of `target` (one for a single-process target), one after
+ * another: a cluster's first node prepares the shared database for the rest.
+ */
+async function startNodes(target: Target, ports: readonly number[], dataDir: string, services: ClusterServices | undefined): Promise<ChildServer[]> {
+  const servers: ChildServer[] = [];
+  try {
+    for (const [index, port] of ports.entries()) {
+      const node = services === undefined ? undefined : { index, databaseUrl: services.databaseUrl, redisUrl: services.redisUrl };
+      servers.push(await startTarget(target, port, dataDir, node));
+    }
+  } catch (error) {
+    await stopAll(servers);
+    throw error;
+  }
+  return servers;
 }
 
 async function runOnce(target: Target, scenarioId: ScenarioId, scale: ScenarioScale): Promise<Figures> {
   const scenario = SCENARIOS.find((candidate) => candidate.id === scenarioId)!;
   const dataDir = await mkdtemp(join(tmpdir(), `quire-bench-${target.id}-`));
-  const port = await findFreePort();
-  let server = await startTarget(target, port, dataDir);
-  const harness: ScenarioHarness = {
-    target,
-    dataDir,
-    get server() {
-      return server;
-    },
-    baseUrl: `ws://127.0.0.1:${port}`,
-    createWire: () => target.createWire(),
-    async restart() {
-      await server.stop('SIGTERM', STOP_GRACE_MS);
-      server = await startTarget(target, port, dataDir);
-    },
-  };
+  let services: ClusterServices | undefined;
+  let servers: ChildServer[] = [];
   try {
+    // A cluster run gets a database and a redis-server of its own, never shared with another run.
+    if (target.nodes !== undefined) services = await startClusterServices();
+    const ports = await freePorts(target.nodes ?? 1);
+    servers = await startNodes(target, ports, dataDir, services);
+    const harness: ScenarioHarness = {
+      target,
+      dataDir,
+      get server() {
+        return servers[0]!;
+      },
+      get servers() {
+        return servers;
+      },
+      baseUrl: `ws://127.0.0.1:${ports[0]}`,
+      baseUrls: ports.map((port) => `ws://127.0.0.1:${port}`),
+      ...(services === undefined ? {} : { redisPid: services.redisPid }),
+      createWire: () => target.createWire(),
+      async restart() {
+        await stopAll(servers);
+        servers = [];
+        servers = await startNodes(target, ports, dataDir, services);
+      },
+    };
     return await scenario.run(harness, scale);
   } finally {
-    await server.stop('SIGTERM', STOP_GRACE_MS);
+    await stopAll(servers);
+    await services?.stop();
     await rm(dataDir, { recursive: true, force: true });
   }
 }
 
 /**
- * Runs every scenario against every target, each on a fresh server process
- * with a fresh data directory; targets take turns within a scenario so they
- * meet the same machine conditions.
+ * Runs every scenario against every target, each on fresh server processes
+ * with a fresh data directory (a cluster: a fresh database and Redis);
+ * targets take turns within a scenario so they meet the same machine
+ * conditions.
  */
 export async function runBenchmark(options: BenchmarkOptions): Promise<BenchmarkResult> {
   const log = options.log ?? (() => undefined);
-  const targets = TARGETS.filter((target) => options.targets?.includes(target.id) ?? true);
+  const targets = options.targets === undefined ? TARGETS : ALL_TARGETS.filter((target) => options.targets!.includes(target.id));
   const scenarioIds = SCENARIOS.map((scenario) => scenario.id).filter((id) => options.scenarios?.includes(id) ?? true);
   const repetitions = options.repetitions ?? 1;
   const results: ScenarioResult[] = [];

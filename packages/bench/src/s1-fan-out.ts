@@ -1,11 +1,15 @@
 import * as Y from 'yjs';
 import { BenchClient } from './bench-client.ts';
 import { closeClients, joinClients } from './join-clients.ts';
-import { PeakRssMonitor, sampleProcess } from './process-sampler.ts';
-import { waitUntil, type Scenario } from './scenario.ts';
+import { PeakRssMonitor, sampleProcess, totalCpuMs } from './process-sampler.ts';
+import { waitUntil, type Figures, type Scenario } from './scenario.ts';
 import { percentile, sortNumbers } from './statistics.ts';
 
-/** One writer inserts on a timer; every reader's delivery latency is recorded. */
+/**
+ * One writer inserts on a timer; every reader's delivery latency is recorded.
+ * On a cluster the writer is on the first node and reader i on node i mod n,
+ * so some readers share the writer's node and the rest are a node away.
+ */
 export const s1FanOut: Scenario = {
   id: 'S1',
   title: 'fan-out latency',
@@ -19,21 +23,27 @@ export const s1FanOut: Scenario = {
     const text = writerDoc.getText('text');
     const sentAt: number[] = [];
     const latencies: number[] = [];
-    const connect = (doc: Y.Doc, onRemoteUpdate?: () => void): BenchClient =>
-      new BenchClient({ baseUrl: harness.baseUrl, docName, wire, doc, ...(onRemoteUpdate ? { onRemoteUpdate } : {}) });
+    const crossNodeLatencies: number[] = [];
+    const connect = (baseUrl: string, doc: Y.Doc, onRemoteUpdate?: () => void): BenchClient =>
+      new BenchClient({ baseUrl, docName, wire, doc, ...(onRemoteUpdate ? { onRemoteUpdate } : {}) });
 
-    const writer = connect(writerDoc);
+    const writer = connect(harness.baseUrls[0]!, writerDoc);
     await joinClients([writer], harness.target);
     const readers: BenchClient[] = [];
     const seen: number[] = [];
     for (let index = 0; index < readerCount; index += 1) {
       const doc = new Y.Doc();
+      const node = index % harness.baseUrls.length;
       seen.push(0);
       readers.push(
-        connect(doc, () => {
+        connect(harness.baseUrls[node]!, doc, () => {
           const now = performance.now();
           const state = Y.getState(doc.store, writerId);
-          for (let clock = seen[index]! + 1; clock <= state; clock += 1) latencies.push(now - sentAt[clock - 1]!);
+          for (let clock = seen[index]! + 1; clock <= state; clock += 1) {
+            const latency = now - sentAt[clock - 1]!;
+            latencies.push(latency);
+            if (node !== 0) crossNodeLatencies.push(latency);
+          }
           seen[index] = Math.max(seen[index]!, state);
         }),
       );
@@ -41,8 +51,10 @@ export const s1FanOut: Scenario = {
     await joinClients(readers, harness.target);
 
     const inserts = Math.floor(durationMs / intervalMs);
-    const cpuBefore = sampleProcess(harness.server.pid).cpuMs;
-    const rss = new PeakRssMonitor(harness.server.pid);
+    const pids = harness.servers.map((server) => server.pid);
+    const cpuBefore = totalCpuMs(pids);
+    const redisCpuBefore = harness.redisPid === undefined ? 0 : sampleProcess(harness.redisPid).cpuMs;
+    const rss = new PeakRssMonitor(pids);
     const start = performance.now();
     for (let index = 0; index < inserts; index += 1) {
       // Scheduled against the start, so timer lateness does not pile up.
@@ -53,12 +65,13 @@ export const s1FanOut: Scenario = {
       text.insert(text.length, 'x');
     }
     await waitUntil(() => seen.every((value) => value >= inserts), 15_000);
-    const cpuMs = sampleProcess(harness.server.pid).cpuMs - cpuBefore;
+    const cpuMs = totalCpuMs(pids) - cpuBefore;
+    const redisCpuMs = harness.redisPid === undefined ? 0 : sampleProcess(harness.redisPid).cpuMs - redisCpuBefore;
     const peakRss = rss.stop();
     await closeClients([writer, ...readers]);
 
     const sorted = sortNumbers(latencies);
-    return {
+    const figures: Figures = {
       'p50 latency (ms)': percentile(sorted, 0.5),
       'p95 latency (ms)': percentile(sorted, 0.95),
       'p99 latency (ms)': percentile(sorted, 0.99),
@@ -66,6 +79,16 @@ export const s1FanOut: Scenario = {
       'server CPU (ms)': cpuMs,
       'peak RSS (MiB)': peakRss / 2 ** 20,
       'delivered (%)': (100 * latencies.length) / (inserts * readerCount),
+    };
+    if (harness.target.nodes === undefined) return figures;
+    // A cluster's figures: every node's CPU together, and its Redis's apart.
+    const crossNode = sortNumbers(crossNodeLatencies);
+    return {
+      ...figures,
+      'cross-node p50 latency (ms)': percentile(crossNode, 0.5),
+      'cross-node p99 latency (ms)': percentile(crossNode, 0.99),
+      'server CPU per delivered update (µs)': (cpuMs * 1000) / latencies.length,
+      'Redis CPU per delivered update (µs)': (redisCpuMs * 1000) / latencies.length,
     };
   },
 };

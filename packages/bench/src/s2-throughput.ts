@@ -1,8 +1,8 @@
 import * as Y from 'yjs';
 import { BenchClient } from './bench-client.ts';
 import { closeClients, joinClients } from './join-clients.ts';
-import { PeakRssMonitor, sampleProcess } from './process-sampler.ts';
-import { waitUntil, type Scenario } from './scenario.ts';
+import { PeakRssMonitor, sampleProcess, totalCpuMs } from './process-sampler.ts';
+import { waitUntil, type Figures, type Scenario } from './scenario.ts';
 
 interface Writer {
   readonly doc: Y.Doc;
@@ -13,6 +13,8 @@ interface Writer {
 /**
  * Every client of every document writes, each keeping at most `inFlight`
  * inserts that some other replica of its document has not received yet.
+ * On a cluster client m of document d is on node (d + m) mod n: every
+ * document spans the nodes, and the documents' clients spread evenly.
  */
 export const s2Throughput: Scenario = {
   id: 'S2',
@@ -50,7 +52,7 @@ export const s2Throughput: Scenario = {
         group.push({ doc, text: doc.getText('text'), sent: 0 });
         clients.push(
           new BenchClient({
-            baseUrl: harness.baseUrl,
+            baseUrl: harness.baseUrls[(index + member) % harness.baseUrls.length]!,
             docName: `s2-document-${index}`,
             wire,
             doc,
@@ -61,8 +63,10 @@ export const s2Throughput: Scenario = {
     }
     await joinClients(clients, harness.target);
 
-    const cpuBefore = sampleProcess(harness.server.pid).cpuMs;
-    const rss = new PeakRssMonitor(harness.server.pid);
+    const pids = harness.servers.map((server) => server.pid);
+    const cpuBefore = totalCpuMs(pids);
+    const redisCpuBefore = harness.redisPid === undefined ? 0 : sampleProcess(harness.redisPid).cpuMs;
+    const rss = new PeakRssMonitor(pids);
     const start = performance.now();
     writing = true;
     for (const group of groups) write(group);
@@ -77,7 +81,8 @@ export const s2Throughput: Scenario = {
       20,
     );
     const elapsedMs = performance.now() - start;
-    const cpuMs = sampleProcess(harness.server.pid).cpuMs - cpuBefore;
+    const cpuMs = totalCpuMs(pids) - cpuBefore;
+    const redisCpuMs = harness.redisPid === undefined ? 0 : sampleProcess(harness.redisPid).cpuMs - redisCpuBefore;
     const peakRss = rss.stop();
     let framesIn = 0;
     for (const client of clients) framesIn += client.messagesIn;
@@ -86,12 +91,14 @@ export const s2Throughput: Scenario = {
     let inserts = 0;
     for (const group of groups) for (const writer of group) inserts += writer.sent;
     const delivered = inserts * (clientsPerDocument - 1);
-    return {
+    const figures: Figures = {
       'delivered updates/s': converged ? (delivered * 1000) / elapsedMs : Number.NaN,
       'server CPU per delivered update (µs)': (cpuMs * 1000) / delivered,
       'all replicas converge (1 = yes)': converged ? 1 : 0,
       'peak RSS (MiB)': peakRss / 2 ** 20,
       'frames received per delivered update': framesIn / delivered,
     };
+    if (harness.target.nodes === undefined) return figures;
+    return { ...figures, 'Redis CPU per delivered update (µs)': (redisCpuMs * 1000) / delivered };
   },
 };

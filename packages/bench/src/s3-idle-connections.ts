@@ -12,7 +12,8 @@ const SETTLE_MS = 1_000;
 export const s3IdleConnections: Scenario = {
   id: 'S3',
   title: 'idle connections',
-  appliesTo: () => true,
+  // A single server's memory; clusters are measured in S1, S2 and S4.
+  appliesTo: (target) => target.nodes === undefined,
   async run(harness, scale) {
     const { connections, documents } = scale.s3;
     const wire = harness.createWire();

@@ -21,7 +21,8 @@ function containsStructsOf(update: Uint8Array, clientId: number): boolean {
 export const s5OfflineResume: Scenario = {
   id: 'S5',
   title: 'offline resume',
-  appliesTo: () => true,
+  // On one server; clusters are measured in S1, S2 and S4.
+  appliesTo: (target) => target.nodes === undefined,
   async run(harness, scale) {
     const { offlineEdits, othersEdits } = scale.s5;
     const docName = 's5-offline-resume';

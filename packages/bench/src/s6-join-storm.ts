@@ -50,7 +50,8 @@ async function timeJoin(harness: ScenarioHarness, docName: string) {
 export const s6JoinStorm: Scenario = {
   id: 'S6',
   title: 'join storm',
-  appliesTo: (target) => target.holdsState,
+  // On one server; clusters are measured in S1, S2 and S4.
+  appliesTo: (target) => target.holdsState && target.nodes === undefined,
   async run(harness, scale) {
     const { documentBytes, joiners } = scale.s6;
     const docName = 's6-join-storm';
@@ -75,7 +76,7 @@ export const s6JoinStorm: Scenario = {
       await single.joiner.close();
     }
 
-    const rss = new PeakRssMonitor(harness.server.pid);
+    const rss = new PeakRssMonitor([harness.server.pid]);
     const cpuBefore = sampleProcess(harness.server.pid).cpuMs;
     const storm = await Promise.all(Array.from({ length: joiners }, () => timeJoin(harness, docName)));
     const cpuMs = sampleProcess(harness.server.pid).cpuMs - cpuBefore;

@@ -9,11 +9,20 @@ export type Figures = Record<string, number>;
 export interface ScenarioHarness {
   readonly target: Target;
   readonly dataDir: string;
-  /** The running server (replaced by `restart`). */
+  /** The running server, a cluster's first node (replaced by `restart`). */
   readonly server: ChildServer;
+  /** Every node's server, `server` first: one for a single-process target. */
+  readonly servers: readonly ChildServer[];
   readonly baseUrl: string;
+  /** Every node's base URL, in the order of `servers`. */
+  readonly baseUrls: readonly string[];
+  /** A cluster target's redis-server, whose CPU is reported beside the servers'. */
+  readonly redisPid?: number;
   createWire(): WireAdapter;
-  /** Stops the server gracefully (SIGTERM) and starts it again on the same data directory. */
+  /**
+   * Stops every server gracefully (SIGTERM) and starts them again on the same
+   * data directory (a cluster: the same database, Redis and ports).
+   */
   restart(): Promise<void>;
 }
 

@@ -5,13 +5,29 @@ import { createHocuspocusWire } from './hocuspocus-wire.ts';
 import type { WireAdapter } from './wire-adapter.ts';
 import { createYWebsocketWire } from './y-websocket-wire.ts';
 
+/** How many server processes a cluster target runs. */
+export type NodeCount = 1 | 2 | 3;
+
+export type ClusterTargetId = `quire-cluster-${NodeCount}` | `hocuspocus-redis-${NodeCount}`;
+
 export type TargetId =
   | 'quire'
   | 'y-websocket'
   | 'y-websocket-leveldb'
   | 'hocuspocus'
   | 'hocuspocus-sqlite'
-  | 'relay';
+  | 'relay'
+  | ClusterTargetId;
+
+/** What one process of a cluster target is started with. */
+export interface ClusterNode {
+  /** 0 for the first node; the node's name is derived from it. */
+  readonly index: number;
+  /** A PostgreSQL database of this run's own. */
+  readonly databaseUrl: string;
+  /** A redis-server of this run's own. */
+  readonly redisUrl: string;
+}
 
 /** A server the benchmark measures. */
 export interface Target {
@@ -25,14 +41,20 @@ export interface Target {
   readonly needsPeers: boolean;
   /** Sends durable "saved" acknowledgements (Quire's quire.v1 extension). */
   readonly acknowledges: boolean;
+  /**
+   * Server processes sharing PostgreSQL and Redis (cluster targets), or
+   * undefined for a single process with storage of its own.
+   */
+  readonly nodes?: NodeCount;
   createWire(): WireAdapter;
-  command(port: number, dataDir: string): NodeCommand;
+  /** `node` is given for cluster targets only. */
+  command(port: number, dataDir: string, node?: ClusterNode): NodeCommand;
 }
 
 /** The repository root, from src/ (tests) or dist/ (the CLI) alike. */
 export const REPOSITORY_ROOT = fileURLToPath(new URL('../../../', import.meta.url));
 export const PEERS_DIR = join(REPOSITORY_ROOT, 'packages/bench/peers');
-const QUIRE_CLI = join(REPOSITORY_ROOT, 'server/dist/cli.js');
+export const QUIRE_CLI = join(REPOSITORY_ROOT, 'server/dist/cli.js');
 const RELAY_MAIN = join(REPOSITORY_ROOT, 'packages/bench/dist/relay-main.js');
 
 /**
@@ -41,7 +63,7 @@ const RELAY_MAIN = join(REPOSITORY_ROOT, 'packages/bench/dist/relay-main.js');
  * limits (which no peer has) are raised out of the way. Every validation and
  * size limit stays on.
  */
-const QUIRE_LOAD_LIMITS = [
+export const QUIRE_LOAD_LIMITS = [
   '--max-connections-per-ip', '100000',
   '--max-connections', '100000',
   '--messages-per-second', '1000000',
@@ -80,6 +102,7 @@ const hocuspocus = (persistent: boolean): Target => ({
   }),
 });
 
+/** The single-process targets: what `pnpm bench` measures unless told otherwise. */
 export const TARGETS: readonly Target[] = [
   {
     id: 'quire',
