@@ -7,6 +7,7 @@ export type { SyncServer, CreateSyncServerOptions as SyncServerOptions } from '.
 export { createSyncHandler } from './sync-handler.ts';
 export type { SyncHandler, SyncHandlerOptions } from './sync-handler.ts';
 export type { ServerDocuments } from './server-documents.ts';
+export type { ClusterOptions } from './server-options.ts';
 
 export type {
   ServerEvents,

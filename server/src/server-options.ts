@@ -1,4 +1,4 @@
-import type { DocumentStore } from '@quire/storage';
+import { isSequencedStore, type DocumentStore } from '@quire/storage';
 import type { Logger } from './logger.ts';
 import { createServerMetrics, type ServerMetrics } from './metrics/server-metrics.ts';
 import type { Authorize } from './auth/jwt-authorizer.ts';
@@ -105,14 +105,43 @@ export interface SyncServerOptions {
    * gaps) before 1008. Each one is answered with sync step 1. Default 8.
    */
   readonly maxClockGaps?: number;
+
+  // --- Many nodes (docs/api.md) ---
+
+  /**
+   * Runs this server as one of many nodes behind a load balancer, on one
+   * store that numbers each document's entries (a SequencedDocumentStore,
+   * such as PostgreSQL's); each node's committed changes reach the others'
+   * clients. Default: absent, a single node.
+   */
+  readonly cluster?: ClusterOptions;
+}
+
+/** The settings of a server that is one of many nodes (SyncServerOptions.cluster). */
+export interface ClusterOptions {
+  /**
+   * Redis, the bus: committed changes are announced on one stream per
+   * document, and awareness is relayed. Absent, or unreachable for a while:
+   * the other nodes' changes are found by polling the store.
+   */
+  readonly redisUrl?: string;
+  /** This node's id, unique among the nodes. Default: host name, process id and a random suffix. */
+  readonly nodeId?: string;
+  /** How often the store is polled while Redis does not deliver; the bound on the cross-node delay then. Default 1 s. */
+  readonly pollIntervalMs?: number;
+  /** How long announced changes stay on the streams (they are in the store for good). Default 5 min. */
+  readonly streamRetentionMs?: number;
+  /** After how long without a heartbeat another node's clients' awareness is removed. Default: the awareness relay's. */
+  readonly heartbeatTtlMs?: number;
 }
 
 type NumericOption = {
   [Key in keyof SyncServerOptions]-?: NonNullable<SyncServerOptions[Key]> extends number ? Key : never;
 }[keyof SyncServerOptions];
 
-export type ResolvedSyncServerOptions = Required<Omit<SyncServerOptions, 'authorize'>> & {
+export type ResolvedSyncServerOptions = Required<Omit<SyncServerOptions, 'authorize' | 'cluster'>> & {
   readonly authorize: Authorize | undefined;
+  readonly cluster: ClusterOptions | undefined;
 };
 
 export const SYNC_SERVER_DEFAULTS = {
@@ -202,6 +231,7 @@ export function resolveSyncServerOptions(
   const resolved = {
     ...SYNC_SERVER_DEFAULTS,
     authorize: undefined,
+    cluster: undefined,
     ...defined,
     logger: options.logger ?? fallbackLogger(),
     metrics: options.metrics ?? createServerMetrics(),
@@ -218,5 +248,23 @@ export function resolveSyncServerOptions(
   if (resolved.authorize !== undefined && typeof resolved.authorize !== 'function') {
     throw new TypeError('authorize must be a function');
   }
+  if (resolved.cluster !== undefined) checkClusterOptions(resolved.cluster, resolved.store);
   return resolved;
+}
+
+const CLUSTER_DURATIONS = ['pollIntervalMs', 'streamRetentionMs', 'heartbeatTtlMs'] as const;
+
+/** Many nodes need a store that numbers entries, and sensible durations; anything else is a programmer error. */
+function checkClusterOptions(cluster: ClusterOptions, store: DocumentStore): void {
+  if (!isSequencedStore(store)) {
+    throw new TypeError('cluster needs a store that numbers each document\'s entries (a SequencedDocumentStore, such as PostgreSQL\'s)');
+  }
+  for (const key of CLUSTER_DURATIONS) {
+    const value = cluster[key];
+    if (value !== undefined && (!Number.isSafeInteger(value) || value <= 0)) throw new RangeError(`cluster.${key} must be a positive integer`);
+  }
+  if (cluster.nodeId !== undefined && (typeof cluster.nodeId !== 'string' || cluster.nodeId.trim() === '')) {
+    throw new TypeError('cluster.nodeId must be a non-empty string');
+  }
+  if (cluster.redisUrl !== undefined && typeof cluster.redisUrl !== 'string') throw new TypeError('cluster.redisUrl must be a string');
 }

@@ -1,4 +1,8 @@
+import { randomBytes } from 'node:crypto';
+import { hostname } from 'node:os';
 import { CLOSE_GOING_AWAY } from '@quire/protocol';
+import { isSequencedStore } from '@quire/storage';
+import { createClusterLink, type ClusterLink } from './cluster/cluster-link.ts';
 import type { Logger } from './logger.ts';
 import { createSilentLogger } from './logger.ts';
 import { RoomRegistry } from './room/room-registry.ts';
@@ -49,6 +53,7 @@ export function createSyncEngine(options: SyncServerOptions & ServerEventOptions
   const { logger, store, metrics } = resolved;
   const emitter = new ServerEventEmitter(logger);
   const documentEvents = new DocumentEvents(emitter, eventOptions.documentChangedDebounceMs);
+  const link = createLinkIfClustered(resolved);
   const registry = new RoomRegistry({
     store,
     logger,
@@ -56,9 +61,13 @@ export function createSyncEngine(options: SyncServerOptions & ServerEventOptions
     events: documentEvents,
     roomIdleMs: resolved.roomIdleMs,
     roomLimits: roomLimitsOf(resolved),
+    ...(link === undefined ? {} : { link }),
   });
-  // Compactions of an open document encode the room's copy instead of replaying its log.
-  store.useCurrentState((docName) => registry.get(docName)?.encodeDocument());
+  // Compactions of an open document encode the room's copy instead of replaying
+  // its log. Not on one of many nodes: a room may lack entries another node
+  // committed that it has not received yet, so compaction merges the entries themselves.
+  if (link === undefined) store.useCurrentState((docName) => registry.get(docName)?.encodeDocument());
+  link?.start();
   const transport = new WsTransport({ registry, logger, options: resolved, events: new ConnectionEvents(emitter) });
   metrics.setSources({ connections: () => transport.connectionCount, openDocuments: () => registry.size });
   let serving = true;
@@ -96,8 +105,34 @@ export function createSyncEngine(options: SyncServerOptions & ServerEventOptions
       documentEvents.flush();
       emitter.drain();
     },
-    closeStore: () => store.close(),
+    async closeStore() {
+      // The rooms are flushed: nothing more is committed, announced or delivered.
+      await link?.close();
+      await store.close();
+    },
   };
+}
+
+/** A node's id when none is configured: where to look (host, process), and unique across restarts. */
+function generatedNodeId(): string {
+  return `${hostname()}-${process.pid}-${randomBytes(3).toString('hex')}`;
+}
+
+function createLinkIfClustered(resolved: ResolvedSyncServerOptions): ClusterLink | undefined {
+  const { cluster, store, logger, metrics } = resolved;
+  if (cluster === undefined) return undefined;
+  // resolveSyncServerOptions refused any other store already.
+  if (!isSequencedStore(store)) throw new TypeError('cluster needs a sequenced store');
+  return createClusterLink({
+    store,
+    nodeId: cluster.nodeId ?? generatedNodeId(),
+    logger,
+    registry: metrics.registry,
+    ...(cluster.redisUrl === undefined ? {} : { redisUrl: cluster.redisUrl }),
+    ...(cluster.pollIntervalMs === undefined ? {} : { pollIntervalMs: cluster.pollIntervalMs }),
+    ...(cluster.streamRetentionMs === undefined ? {} : { streamRetentionMs: cluster.streamRetentionMs }),
+    ...(cluster.heartbeatTtlMs === undefined ? {} : { heartbeatTtlMs: cluster.heartbeatTtlMs }),
+  });
 }
 
 /** Said once the server is reachable: open access is a choice worth a warning. */

@@ -4,6 +4,7 @@ import type { DocumentStore } from '@quire/storage';
 import type { Logger } from '../logger.ts';
 import type { ServerMetrics } from '../metrics/server-metrics.ts';
 import { ServerError } from '../server-error.ts';
+import type { NodeLink } from './document-link.ts';
 import type { RoomEventSink } from './room-events.ts';
 import { Room, type RoomLimits } from './room.ts';
 import type { OutsideChange } from './update-channel.ts';
@@ -22,6 +23,8 @@ export interface RoomRegistryOptions {
   readonly roomLimits: RoomLimits;
   /** Told by every room when its document is loaded, changed and stored (room-events.ts). */
   readonly events?: RoomEventSink;
+  /** How rooms reach the other nodes serving their documents; absent on a single node. */
+  readonly link?: NodeLink;
 }
 
 /**
@@ -66,6 +69,7 @@ export class RoomRegistry {
         ...(this.options.metrics === undefined ? {} : { metrics: this.options.metrics }),
         limits: this.options.roomLimits,
         ...(this.options.events === undefined ? {} : { events: this.options.events }),
+        ...(this.options.link === undefined ? {} : { link: this.options.link }),
       });
       this.rooms.set(docName, room);
     }

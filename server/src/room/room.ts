@@ -9,18 +9,20 @@ import {
   type CloseCode,
   type Message,
 } from '@quire/protocol';
+import type { StoredDocument } from '@quire/storage';
 import type { Logger } from '../logger.ts';
 import { closeCodeForError, errorCodeOf, ServerError } from '../server-error.ts';
 import type { Connection } from './connection.ts';
 import { createRoomDocument } from './room-document.ts';
 import { createRoomParts, type RoomParts, type RoomPartsOptions } from './room-parts.ts';
-import type { OutsideChange, SERVER_ORIGIN } from './update-channel.ts';
+import type { DocumentLink, LinkedRoom, NodeLink } from './document-link.ts';
+import type { OutsideChange, REMOTE_ORIGIN, SERVER_ORIGIN } from './update-channel.ts';
 
-export { SERVER_ORIGIN } from './update-channel.ts';
+export { REMOTE_ORIGIN, SERVER_ORIGIN } from './update-channel.ts';
 export type { RoomLimits } from './room-limits.ts';
 
 /** Who caused a change to the room's document. */
-export type TransactionOrigin = Connection | typeof STORAGE_ORIGIN | typeof SERVER_ORIGIN;
+export type TransactionOrigin = Connection | typeof STORAGE_ORIGIN | typeof SERVER_ORIGIN | typeof REMOTE_ORIGIN;
 export const STORAGE_ORIGIN = 'storage';
 
 export type RoomState = 'loading' | 'ready' | 'failed' | 'destroyed';
@@ -29,6 +31,12 @@ export interface RoomOptions extends RoomPartsOptions {
   readonly docName: string;
   /** Called once when the room can no longer serve (load or write failed). */
   readonly onFailed: (room: Room) => void;
+  /**
+   * How the room reaches the other nodes serving its document (many nodes on
+   * one store). With it, the room joins the document through the link
+   * instead of loading it from the store, and takes other nodes' changes.
+   */
+  readonly link?: NodeLink;
 }
 
 // An awareness update that lists no clients: a valid no-op for every client,
@@ -52,6 +60,22 @@ export class Room {
   private readonly parts: RoomParts;
   /** Connections that closed while the document loaded, with messages still in their inbox. */
   private readonly departedWhileLoading: Connection[] = [];
+  /** The room's end of its link to other nodes, once joined. */
+  private documentLink: DocumentLink | undefined;
+  /** Other nodes' changes that arrived before the load completed, in order. */
+  private readonly remoteWhileLoading: Uint8Array[] = [];
+  /** What the link may do to this room. */
+  private readonly linked: LinkedRoom = {
+    applyRemoteUpdate: (update) => this.applyRemoteUpdate(update),
+    applyRemoteAwareness: (update) => {
+      if (this.currentState === 'ready') this.parts.awareness.applyRemote(update);
+    },
+    removeRemoteAwareness: (clientIds) => {
+      if (this.currentState === 'ready') this.parts.awareness.removeRemote(clientIds);
+    },
+    encodeLocalAwareness: () => (this.currentState === 'ready' ? this.parts.awareness.encodeLocal() : undefined),
+    fail: (error) => this.fail('ERR_DOCUMENT_UNAVAILABLE', 'document out of step with storage', error),
+  };
 
   constructor(private readonly options: RoomOptions) {
     this.docName = options.docName;
@@ -124,10 +148,36 @@ export class Room {
     return this.parts.channel.enter(change);
   }
 
+  /**
+   * Another node's committed change: applied after the turn's queued
+   * changes and sent to this node's connections, not stored again (it is
+   * stored) and not reported as `changed` (the node that accepted it does).
+   * Held until the document is loaded; ignored once the room stops serving.
+   * Throws what Yjs throws, for the link to recover the document.
+   */
+  applyRemoteUpdate(update: Uint8Array): void {
+    if (this.currentState === 'loading') this.remoteWhileLoading.push(update);
+    else if (this.currentState === 'ready') this.parts.channel.enterRemote(update);
+  }
+
+  /** The document as storage holds it: through the link when there is one (it then follows other nodes' changes). */
+  private async loadStored(): Promise<StoredDocument | null | undefined> {
+    const { link } = this.options;
+    if (link === undefined) return this.options.store.load(this.docName);
+    const joined = await link.join(this.docName, this.linked);
+    if (this.currentState !== 'loading') {
+      joined.leave();
+      return undefined;
+    }
+    this.documentLink = joined;
+    this.parts.awareness.onLocalUpdate((update) => this.documentLink?.publishAwareness(update));
+    return joined.stored;
+  }
+
   private async load(): Promise<void> {
     try {
-      const stored = await this.options.store.load(this.docName);
-      if (this.currentState !== 'loading') return;
+      const stored = await this.loadStored();
+      if (this.currentState !== 'loading' || stored === undefined) return;
       if (stored !== null) {
         Y.applyUpdate(this.ydoc, stored.update, STORAGE_ORIGIN);
         this.parts.changes.loaded(stored.update.byteLength);
@@ -136,6 +186,7 @@ export class Room {
         this.parts.journal.holdsPendingContent('load');
       }
       this.currentState = 'ready';
+      for (const update of this.remoteWhileLoading.splice(0)) this.parts.channel.enterRemote(update);
     } catch (error) {
       this.fail('ERR_DOCUMENT_UNAVAILABLE', 'document could not be loaded', error);
       return;
@@ -254,6 +305,7 @@ export class Room {
     if (this.currentState === 'failed' || this.currentState === 'destroyed') return;
     const error = new ServerError(code, message, { cause });
     this.currentState = 'failed';
+    this.leaveLink();
     this.parts.broadcast.clear();
     this.parts.changes.clear();
     this.logger.error({ docName: this.docName, err: error, code: error.code }, error.message);
@@ -269,6 +321,12 @@ export class Room {
     await this.parts.journal.whenWritten().catch(() => undefined);
   }
 
+  private leaveLink(): void {
+    this.documentLink?.leave();
+    this.documentLink = undefined;
+    this.remoteWhileLoading.length = 0;
+  }
+
   closeAll(closeCode: CloseCode): void {
     this.parts.broadcast.flush();
     for (const connection of this.connections) connection.close(closeCode);
@@ -279,6 +337,7 @@ export class Room {
     // Changes accepted this turn are still stored, as they would have been had the turn ended.
     if (this.currentState === 'ready') this.integrateQueuedChanges();
     this.currentState = 'destroyed';
+    this.leaveLink();
     this.parts.broadcast.clear();
     this.parts.changes.clear();
     this.parts.awareness.destroy();

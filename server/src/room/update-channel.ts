@@ -6,11 +6,18 @@ import type { Journal } from './journal.ts';
 import type { ChangeAuthor, RoomEventSink } from './room-events.ts';
 import { admitServerUpdate } from './update-admission.ts';
 
-/** The origin of changes that come from no client connection: the server's own (later, other nodes'). */
+/** The origin of changes that come from no client connection: the server's own. */
 export const SERVER_ORIGIN = 'server';
 
+/**
+ * The origin of another node's committed changes (a NodeLink's): already
+ * stored, so they are applied and broadcast but neither stored again nor
+ * reported as `changed` (that is told on the node that accepted them).
+ */
+export const REMOTE_ORIGIN = 'remote';
+
 /** Who made a change that passes through the channel. */
-export type ChangeOrigin = Connection | typeof SERVER_ORIGIN;
+export type ChangeOrigin = Connection | typeof SERVER_ORIGIN | typeof REMOTE_ORIGIN;
 
 /** A change that comes from outside: an update, or a function that edits the document in one transaction. */
 export type OutsideChange = Uint8Array | ((doc: Y.Doc) => void);
@@ -28,7 +35,7 @@ export interface UpdateChannelOptions {
    * changes the room has queued, and hands every update it makes to the
    * broadcast (to every connection) and back to `leave` (DocumentChanges.applyNow).
    */
-  readonly apply: (change: OutsideChange, origin: typeof SERVER_ORIGIN) => void;
+  readonly apply: (change: OutsideChange, origin: typeof SERVER_ORIGIN | typeof REMOTE_ORIGIN) => void;
 }
 
 const SERVER_AUTHOR: ChangeAuthor = Object.freeze({ kind: 'server' });
@@ -44,15 +51,18 @@ const SERVER_AUTHOR: ChangeAuthor = Object.freeze({ kind: 'server' });
  * a change this one could still lose.
  *
  * In (`enter`): a change that did not come from a client connection (the
- * server's own now; later, another node's) is applied to the document with
- * SERVER_ORIGIN, broadcast to every connection, stored, and answered once the
- * store confirms it.
+ * server's own) is applied to the document with SERVER_ORIGIN, broadcast to
+ * every connection, stored, and answered once the store confirms it.
+ * Another node's committed change comes in through `enterRemote`: applied
+ * with REMOTE_ORIGIN and broadcast, and since it is stored already, it does
+ * not leave again.
  */
 export class UpdateChannel {
   constructor(private readonly options: UpdateChannelOptions) {}
 
-  /** Out: a change the document integrated, stored as one log entry. */
+  /** Out: a change the document integrated, stored as one log entry; another node's (REMOTE_ORIGIN) is stored already. */
   leave(update: Uint8Array, origin: ChangeOrigin): void {
+    if (origin === REMOTE_ORIGIN) return;
     this.options.journal.append(update);
     this.options.events?.changed(this.options.docName, update, authorOf(origin));
   }
@@ -62,7 +72,7 @@ export class UpdateChannel {
    * stored as one log entry; each is reported as its own change, by its own
    * author.
    */
-  leaveJoined(joined: Uint8Array, changes: readonly { readonly update: Uint8Array; readonly source: ChangeOrigin }[]): void {
+  leaveJoined(joined: Uint8Array, changes: readonly { readonly update: Uint8Array; readonly source: Connection }[]): void {
     this.options.journal.append(joined);
     const { events, docName } = this.options;
     if (events !== undefined) for (const change of changes) events.changed(docName, change.update, authorOf(change.source));
@@ -85,9 +95,19 @@ export class UpdateChannel {
     this.options.apply(change, SERVER_ORIGIN);
     await this.options.journal.whenWritten();
   }
+
+  /**
+   * In: another node's committed change, applied after the turn's queued
+   * changes and broadcast to every connection. Not inspected: the node that
+   * accepted it did, and the link checked it is a whole update. Throws what
+   * Yjs throws.
+   */
+  enterRemote(update: Uint8Array): void {
+    this.options.apply(update, REMOTE_ORIGIN);
+  }
 }
 
-function authorOf(origin: ChangeOrigin): ChangeAuthor {
+function authorOf(origin: Exclude<ChangeOrigin, typeof REMOTE_ORIGIN>): ChangeAuthor {
   if (origin === SERVER_ORIGIN) return SERVER_AUTHOR;
   return { kind: 'connection', connectionId: origin.id, subject: origin.subject };
 }
