@@ -3,7 +3,7 @@ import * as Y from 'yjs';
 import { createLevelStore } from '@quire/storage-level';
 import { createTempDir, removeTempDirs } from '@quire/test-utils';
 import { dataDirectoryStorage } from '../src/cli/main.ts';
-import { runMigrateCommand, type Migrate } from '../src/cli/migrate-command.ts';
+import { runMigrateCommand, type Migrate, type MigrationName } from '../src/cli/migrate-command.ts';
 import { runStorageCommand, type StorageAccess, type StorageCommand } from '../src/cli/storage-command.ts';
 
 // The storage commands' choice between a data directory and a PostgreSQL
@@ -90,7 +90,7 @@ describe('the storage commands with a database URL', () => {
 });
 
 describe('migrate', () => {
-  const applying = (applied: readonly string[]): Migrate & { urls: string[] } => {
+  const applying = (applied: readonly MigrationName[]): Migrate & { urls: string[] } => {
     const urls: string[] = [];
     return Object.assign((url: string) => {
       urls.push(url);
@@ -109,10 +109,10 @@ describe('migrate', () => {
 
   it('prints what it applied, or that the schema is current, without the password', async () => {
     const url = 'postgres://quire:s3cret@db.internal/quire';
-    const applied = await capture((io) => runMigrateCommand(['--database-url', url], {}, io, applying(['0001_documents', '0002_sequences'])));
+    const applied = await capture((io) => runMigrateCommand(['--database-url', url], {}, io, applying([{ version: 1, name: 'documents' }, { version: 2, name: 'sequences' }])));
     expect(applied).toEqual({
       code: 0,
-      stdout: 'applied 0001_documents\napplied 0002_sequences\napplied 2 migrations to postgres://quire:[redacted]@db.internal/quire\n',
+      stdout: 'applied migration 1: documents\napplied migration 2: sequences\napplied 2 migrations to postgres://quire:[redacted]@db.internal/quire\n',
       stderr: '',
     });
     const current = await capture((io) => runMigrateCommand([], { DATABASE_URL: url }, io, applying([])));

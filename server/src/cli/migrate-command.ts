@@ -9,8 +9,14 @@ export const MIGRATE_COMMAND_USAGE = `Migrate command (the server also migrates 
       --database-url (DATABASE_URL) and prints each, or that the schema is current
 `;
 
-/** Applies pending migrations to the database at `url`; resolves with the names of those it applied, in order. */
-export type Migrate = (url: string) => Promise<readonly string[]>;
+/** A schema migration, by its version and name. */
+export interface MigrationName {
+  readonly version: number;
+  readonly name: string;
+}
+
+/** Applies pending migrations to the database at `url`; resolves with those it applied, in order. */
+export type Migrate = (url: string) => Promise<readonly MigrationName[]>;
 
 /** Exit statuses: 0 done (or nothing to do), 1 a usage error or a failed migration. */
 export async function runMigrateCommand(argv: readonly string[], env: NodeJS.ProcessEnv, io: CommandStreams, migrate: Migrate): Promise<number> {
@@ -28,7 +34,7 @@ export async function runMigrateCommand(argv: readonly string[], env: NodeJS.Pro
     return 1;
   }
   const database = redactUrl(url);
-  let applied: readonly string[];
+  let applied: readonly MigrationName[];
   try {
     applied = await migrate(url);
   } catch (error) {
@@ -38,7 +44,7 @@ export async function runMigrateCommand(argv: readonly string[], env: NodeJS.Pro
   if (applied.length === 0) {
     io.stdout.write(`the schema of ${database} is current: no migration to apply\n`);
   } else {
-    for (const name of applied) io.stdout.write(`applied ${name}\n`);
+    for (const { version, name } of applied) io.stdout.write(`applied migration ${version}: ${name}\n`);
     io.stdout.write(`applied ${applied.length} ${applied.length === 1 ? 'migration' : 'migrations'} to ${database}\n`);
   }
   return 0;
