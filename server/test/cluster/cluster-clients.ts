@@ -24,6 +24,8 @@ export interface ClusterClient {
   readonly tokens: string[];
   /** The tokens a `saved` acknowledgement covered (none for stock clients). */
   readonly saved: Set<string>;
+  /** A stock client's balanced line. */
+  readonly line: Line | undefined;
   /** Connected and synced. */
   live(): boolean;
   /** Local updates not yet acknowledged as saved (0 for stock clients). */
@@ -105,6 +107,7 @@ export class ClusterClients {
       doc: stock.doc,
       tokens: [],
       saved: new Set(),
+      line,
       live: () => stock.provider.wsconnected && stock.provider.synced,
       unsaved: () => 0,
       drop: () => line.proxy.cutAll(),
@@ -148,6 +151,7 @@ export class ClusterClients {
       doc: provider.doc,
       tokens: [],
       saved: new Set(),
+      line: undefined,
       live: () => provider.status === 'connected' && provider.synced,
       unsaved: () => provider.unsavedChanges,
       drop: () => {

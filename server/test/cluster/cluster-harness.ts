@@ -174,6 +174,18 @@ export class ClusterNode {
     }
   }
 
+  /** The sum of a counter or gauge of /metrics over its labels (this run of the node only). */
+  async metric(name: string): Promise<number> {
+    const response = await fetch(`${this.httpUrl}/metrics`, { signal: AbortSignal.timeout(5_000) });
+    const text = await response.text();
+    let sum = 0;
+    for (const line of text.split('\n')) {
+      const match = /^([a-z_:]+)(?:\{[^}]*\})? (\S+)$/.exec(line);
+      if (match?.[1] === name) sum += Number(match[2]);
+    }
+    return sum;
+  }
+
   /** Polls /readyz until it answers `status` or `timeoutMs` passed; returns the last answer. */
   async waitForReadiness(status: number, timeoutMs: number): Promise<number> {
     const end = Date.now() + timeoutMs;
@@ -281,11 +293,16 @@ export class Cluster {
     if (next !== undefined) {
       for (const line of this.lines) {
         if (!line.balanced || line.node !== index) continue;
-        line.node = next.index;
-        line.proxy.setTarget(next.listeningPort);
+        this.moveLine(line, next.index);
       }
     }
     return code;
+  }
+
+  /** Sends a balanced line's new connections to `node` (a balancer spreading load again after a node came back). */
+  moveLine(line: Line, node: number): void {
+    line.node = node;
+    line.proxy.setTarget(this.node(node).listeningPort);
   }
 
   async startNode(index: number): Promise<void> {

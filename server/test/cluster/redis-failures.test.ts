@@ -1,6 +1,7 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import { ClusterClients, startEditing, writeToken, type ClusterClient } from './cluster-clients.ts';
 import { Cluster, clusterServicesAvailable, stopClusters } from './cluster-harness.ts';
+import { announcedEntries, closeRedisClients, connectRedis } from './cluster-streams.ts';
 import { Problems, checkConverged, checkSavedEverywhere, readSeed, seededStreams, sleep, tokenCounts, waitUntil } from './cluster-checks.ts';
 
 /**
@@ -20,6 +21,7 @@ const POLL_INTERVAL_MS = 1_000;
 let clients: ClusterClients | undefined;
 
 afterEach(async () => {
+  closeRedisClients();
   clients?.destroy();
   clients = undefined;
   await stopClusters();
@@ -89,10 +91,20 @@ describe.skipIf(!available)('Redis failing under a cluster', () => {
     const otherTokens = connected.map((writer) => writeToken(writer));
     expect(await waitUntil(holdAll(isolated, otherTokens), arrival), 'the others reach the cut-off node').toBe(true);
 
+    // Once the cut ends, node 0 announces its commits on the document's stream again.
     cluster.node(0).redisLink!.restore();
-    const afterTokens = isolated.map((writer) => writeToken(writer));
-    expect(await waitUntil(holdAll(connected, afterTokens), arrival)).toBe(true);
-    // TODO: prove the stream carries node-0's entries again (the stream layout of the cluster link).
+    const redis = connectRedis(cluster.redis.url);
+    const restoredAt = Date.now();
+    const announcedByNode0 = async (): Promise<number> =>
+      (await announcedEntries(redis, DOC)).filter((entry) => entry.node === 'node-0' && entry.time >= restoredAt).length;
+    let announced = 0;
+    for (let attempt = 0; attempt < 60 && announced === 0; attempt++) {
+      const afterTokens = isolated.map((writer) => writeToken(writer));
+      expect(await waitUntil(holdAll(connected, afterTokens), arrival), 'edits after the cut reach the others').toBe(true);
+      announced = await announcedByNode0();
+      if (announced === 0) await sleep(250);
+    }
+    expect(announced, 'entries node 0 announced on the stream after the cut ended').toBeGreaterThan(0);
 
     await checkConverged(cluster, writers, clients.owners, problems);
     expect(problems.list).toEqual([]);
