@@ -18,13 +18,13 @@ function harness(options: { applied?: number; stored?: number; checkpointThrough
   const failures: unknown[] = [];
   const storedThrough = { seq: options.stored ?? 0 };
   const store = {
-    changesAfter: vi.fn(async (_docName: string, after: number): Promise<ChangesAfter> => {
+    changesAfter: vi.fn((_docName: string, after: number): Promise<ChangesAfter> => {
       const checkpointSeq = options.checkpointThrough ?? 0;
       const from = Math.max(after, checkpointSeq);
       const entries: SequencedEntry[] = [];
       for (let seq = from + 1; seq <= storedThrough.seq; seq += 1) entries.push({ seq, update: new Uint8Array([seq]) });
       const checkpoint = checkpointSeq > after ? new Uint8Array([100 + checkpointSeq]) : undefined;
-      return { checkpoint, checkpointSeq, entries, seq: Math.max(after, storedThrough.seq) };
+      return Promise.resolve({ checkpoint, checkpointSeq, entries, seq: Math.max(after, storedThrough.seq) });
     }),
   };
   const feed = new DocumentFeed({
