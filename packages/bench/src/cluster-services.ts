@@ -3,6 +3,7 @@ import { createTestDatabase, postgresUrl, startRedisServer } from '@quire/test-u
 /** The shared services of one cluster run: a database and a redis-server of its own. */
 export interface ClusterServices {
   readonly databaseUrl: string;
+  readonly databaseName: string;
   readonly redisUrl: string;
   /** Its Redis, whose CPU the scenarios report beside the servers'. */
   readonly redisPid: number;
@@ -27,6 +28,7 @@ export async function startClusterServices(): Promise<ClusterServices> {
   }
   return {
     databaseUrl: database.url,
+    databaseName: database.name,
     redisUrl: redis.url,
     redisPid: redis.pid,
     async stop() {

@@ -101,7 +101,7 @@ async function runOnce(target: Target, scenarioId: ScenarioId, scale: ScenarioSc
       },
       baseUrl: `ws://127.0.0.1:${ports[0]}`,
       baseUrls: ports.map((port) => `ws://127.0.0.1:${port}`),
-      ...(services === undefined ? {} : { redisPid: services.redisPid }),
+      ...(services === undefined ? {} : { redisPid: services.redisPid, databaseName: services.databaseName }),
       createWire: () => target.createWire(),
       async restart() {
         await stopAll(servers);

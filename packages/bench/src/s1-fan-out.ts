@@ -1,7 +1,8 @@
 import * as Y from 'yjs';
 import { BenchClient } from './bench-client.ts';
 import { closeClients, joinClients } from './join-clients.ts';
-import { PeakRssMonitor, sampleProcess, totalCpuMs } from './process-sampler.ts';
+import { cpuPerDelivered, startCpuMeter } from './cpu-meter.ts';
+import { PeakRssMonitor } from './process-sampler.ts';
 import { waitUntil, type Figures, type Scenario } from './scenario.ts';
 import { percentile, sortNumbers } from './statistics.ts';
 
@@ -51,10 +52,8 @@ export const s1FanOut: Scenario = {
     await joinClients(readers, harness.target);
 
     const inserts = Math.floor(durationMs / intervalMs);
-    const pids = harness.servers.map((server) => server.pid);
-    const cpuBefore = totalCpuMs(pids);
-    const redisCpuBefore = harness.redisPid === undefined ? 0 : sampleProcess(harness.redisPid).cpuMs;
-    const rss = new PeakRssMonitor(pids);
+    const cpu = startCpuMeter(harness);
+    const rss = new PeakRssMonitor(harness.servers.map((server) => server.pid));
     const start = performance.now();
     for (let index = 0; index < inserts; index += 1) {
       // Scheduled against the start, so timer lateness does not pile up.
@@ -65,8 +64,7 @@ export const s1FanOut: Scenario = {
       text.insert(text.length, 'x');
     }
     await waitUntil(() => seen.every((value) => value >= inserts), 15_000);
-    const cpuMs = totalCpuMs(pids) - cpuBefore;
-    const redisCpuMs = harness.redisPid === undefined ? 0 : sampleProcess(harness.redisPid).cpuMs - redisCpuBefore;
+    const spent = cpu();
     const peakRss = rss.stop();
     await closeClients([writer, ...readers]);
 
@@ -76,19 +74,18 @@ export const s1FanOut: Scenario = {
       'p95 latency (ms)': percentile(sorted, 0.95),
       'p99 latency (ms)': percentile(sorted, 0.99),
       'max latency (ms)': sorted[sorted.length - 1] ?? Number.NaN,
-      'server CPU (ms)': cpuMs,
+      'server CPU (ms)': spent.servers,
       'peak RSS (MiB)': peakRss / 2 ** 20,
       'delivered (%)': (100 * latencies.length) / (inserts * readerCount),
     };
     if (harness.target.nodes === undefined) return figures;
-    // A cluster's figures: every node's CPU together, and its Redis's apart.
+    // A cluster's figures: every node's CPU together, its Redis's and PostgreSQL's apart.
     const crossNode = sortNumbers(crossNodeLatencies);
     return {
       ...figures,
       'cross-node p50 latency (ms)': percentile(crossNode, 0.5),
       'cross-node p99 latency (ms)': percentile(crossNode, 0.99),
-      'server CPU per delivered update (µs)': (cpuMs * 1000) / latencies.length,
-      'Redis CPU per delivered update (µs)': (redisCpuMs * 1000) / latencies.length,
+      ...cpuPerDelivered(spent, latencies.length),
     };
   },
 };

@@ -1,7 +1,8 @@
 import * as Y from 'yjs';
 import { BenchClient } from './bench-client.ts';
 import { closeClients, joinClients } from './join-clients.ts';
-import { PeakRssMonitor, sampleProcess, totalCpuMs } from './process-sampler.ts';
+import { cpuPerDelivered, startCpuMeter } from './cpu-meter.ts';
+import { PeakRssMonitor } from './process-sampler.ts';
 import { waitUntil, type Figures, type Scenario } from './scenario.ts';
 
 interface Writer {
@@ -63,10 +64,8 @@ export const s2Throughput: Scenario = {
     }
     await joinClients(clients, harness.target);
 
-    const pids = harness.servers.map((server) => server.pid);
-    const cpuBefore = totalCpuMs(pids);
-    const redisCpuBefore = harness.redisPid === undefined ? 0 : sampleProcess(harness.redisPid).cpuMs;
-    const rss = new PeakRssMonitor(pids);
+    const cpu = startCpuMeter(harness);
+    const rss = new PeakRssMonitor(harness.servers.map((server) => server.pid));
     const start = performance.now();
     writing = true;
     for (const group of groups) write(group);
@@ -81,8 +80,7 @@ export const s2Throughput: Scenario = {
       20,
     );
     const elapsedMs = performance.now() - start;
-    const cpuMs = totalCpuMs(pids) - cpuBefore;
-    const redisCpuMs = harness.redisPid === undefined ? 0 : sampleProcess(harness.redisPid).cpuMs - redisCpuBefore;
+    const spent = cpu();
     const peakRss = rss.stop();
     let framesIn = 0;
     for (const client of clients) framesIn += client.messagesIn;
@@ -93,12 +91,12 @@ export const s2Throughput: Scenario = {
     const delivered = inserts * (clientsPerDocument - 1);
     const figures: Figures = {
       'delivered updates/s': converged ? (delivered * 1000) / elapsedMs : Number.NaN,
-      'server CPU per delivered update (µs)': (cpuMs * 1000) / delivered,
+      'server CPU per delivered update (µs)': (spent.servers * 1000) / delivered,
       'all replicas converge (1 = yes)': converged ? 1 : 0,
       'peak RSS (MiB)': peakRss / 2 ** 20,
       'frames received per delivered update': framesIn / delivered,
     };
     if (harness.target.nodes === undefined) return figures;
-    return { ...figures, 'Redis CPU per delivered update (µs)': (redisCpuMs * 1000) / delivered };
+    return { ...figures, ...cpuPerDelivered(spent, delivered) };
   },
 };

@@ -18,6 +18,8 @@ export interface ScenarioHarness {
   readonly baseUrls: readonly string[];
   /** A cluster target's redis-server, whose CPU is reported beside the servers'. */
   readonly redisPid?: number;
+  /** A cluster target's PostgreSQL database, whose backends' CPU is reported too. */
+  readonly databaseName?: string;
   createWire(): WireAdapter;
   /**
    * Stops every server gracefully (SIGTERM) and starts them again on the same
