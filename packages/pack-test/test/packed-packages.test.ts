@@ -33,6 +33,7 @@ const EXPECTED_PACKAGES = [
   '@quire/server',
   '@quire/storage',
   '@quire/storage-level',
+  '@quire/storage-postgres',
   '@quire/yjs-update',
 ];
 
