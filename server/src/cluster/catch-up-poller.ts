@@ -14,6 +14,8 @@ export interface CatchUpPollerOptions {
   readonly feeds: () => ReadonlyMap<string, DocumentFeed>;
   /** Whether the streams deliver now: a slow catch-up check then; else polling every `pollIntervalMs`. */
   readonly streamsDeliver: () => boolean;
+  /** Called at every tick first. */
+  readonly beforeCheck?: () => void;
   readonly pollIntervalMs: number;
   readonly logger: Logger;
 }
@@ -68,6 +70,7 @@ export class CatchUpPoller {
   }
 
   private async check(): Promise<void> {
+    this.options.beforeCheck?.();
     const feeds = this.options.feeds();
     if (feeds.size === 0) return;
     let latest: ReadonlyMap<string, number>;

@@ -3,9 +3,11 @@ import type { Registry } from 'prom-client';
 import type { CommittedEntry, SequencedDocumentStore } from '@quire/storage';
 import type { Logger } from '../logger.ts';
 import type { DocumentLink, LinkedRoom, NodeLink } from '../room/document-link.ts';
+import { createAwarenessRelay, type AwarenessMembership, type AwarenessRelay } from './awareness-relay.ts';
 import { CatchUpPoller } from './catch-up-poller.ts';
 import { createClusterMetrics, type ClusterMetrics } from './cluster-metrics.ts';
 import { DocumentFeed } from './document-feed.ts';
+import { DEFAULT_HEARTBEAT_TTL_MS } from './node-heartbeat.ts';
 import { createRedisConnection } from './redis-connection.ts';
 import { decodeEntry, entryFields } from './stream-entry.ts';
 import { createStreamKeys, STREAM_START, type StreamKeys } from './stream-keys.ts';
@@ -35,19 +37,10 @@ export interface ClusterLinkOptions {
   /** Prefix of every Redis key. Default `quire:`. */
   readonly keyPrefix?: string;
   readonly logger: Logger;
+  /** With Redis: after how long without a heartbeat another node's clients' awareness is removed. Default 10 s. */
+  readonly heartbeatTtlMs?: number;
   /** Where the link's metrics go: the server's registry (ServerMetrics.registry). */
   readonly registry: Registry;
-  /** The awareness relay, when Redis is configured (cluster/awareness-relay.ts). */
-  readonly awarenessRelay?: AwarenessRelay;
-}
-
-/** The awareness relay as the link uses it. */
-export interface AwarenessRelay {
-  join(
-    docName: string,
-    room: Pick<LinkedRoom, 'applyRemoteAwareness' | 'removeRemoteAwareness' | 'encodeLocalAwareness'>,
-  ): { publish(update: Uint8Array): void; leave(): void };
-  close(): Promise<void>;
 }
 
 /** How committed changes of other nodes reach this one now. */
@@ -72,7 +65,7 @@ export interface ClusterLink extends NodeLink {
 /** One joined document. */
 interface Joined {
   readonly feed: DocumentFeed;
-  readonly awareness: { publish(update: Uint8Array): void; leave(): void } | undefined;
+  readonly awareness: AwarenessMembership | undefined;
 }
 
 interface RedisParts {
@@ -99,10 +92,13 @@ class StreamClusterLink implements ClusterLink {
   private readonly metrics: ClusterMetrics;
   private readonly keys: StreamKeys;
   private readonly pollIntervalMs: number;
+  private readonly heartbeatTtlMs: number;
   private readonly joined = new Map<string, Joined>();
   private readonly feeds = new Map<string, DocumentFeed>();
   private readonly redis: RedisParts | undefined;
   private readonly poller: CatchUpPoller;
+  /** Other nodes' clients' awareness, relayed through Redis (none without it). */
+  private awarenessRelay: AwarenessRelay | undefined;
   private delivery: ClusterDelivery = 'polling';
   private resyncing: Promise<void> | undefined;
   private unsubscribe: (() => void) | undefined;
@@ -117,10 +113,15 @@ class StreamClusterLink implements ClusterLink {
     const retentionMs = positive(options.streamRetentionMs ?? CLUSTER_DEFAULTS.streamRetentionMs, 'streamRetentionMs');
     if (options.nodeId.length === 0) throw new TypeError('nodeId must not be empty');
     this.redis = options.redisUrl === undefined ? undefined : this.createRedisParts(options.redisUrl, retentionMs);
+    this.heartbeatTtlMs = positive(options.heartbeatTtlMs ?? DEFAULT_HEARTBEAT_TTL_MS, 'heartbeatTtlMs');
     this.poller = new CatchUpPoller({
       store: this.store,
       feeds: () => this.feeds,
       streamsDeliver: () => this.delivery === 'streams',
+      // Polling while Redis answers (a join or a read failed once): try the streams again.
+      beforeCheck: () => {
+        if (this.delivery === 'polling' && this.redisReady()) void this.resync();
+      },
       pollIntervalMs: this.pollIntervalMs,
       logger: this.logger,
     });
@@ -138,7 +139,15 @@ class StreamClusterLink implements ClusterLink {
     if (this.unsubscribe !== undefined || this.closed) return;
     this.unsubscribe = this.store.onCommitted(this.committed);
     this.poller.start();
-    if (this.redis === undefined) return;
+    if (this.redis === undefined || this.options.redisUrl === undefined) return;
+    this.awarenessRelay = createAwarenessRelay({
+      redisUrl: this.options.redisUrl,
+      nodeId: this.options.nodeId,
+      keyPrefix: this.options.keyPrefix ?? CLUSTER_DEFAULTS.keyPrefix,
+      heartbeatTtlMs: this.heartbeatTtlMs,
+      logger: this.logger,
+      registry: this.options.registry,
+    });
     const { command, reader, streams } = this.redis;
     streams.start();
     for (const connection of [command, reader]) {
@@ -163,7 +172,7 @@ class StreamClusterLink implements ClusterLink {
       retryMs: this.pollIntervalMs,
     });
     this.joined.get(docName)?.feed.close();
-    const awareness = this.options.awarenessRelay?.join(docName, room);
+    const awareness = this.awarenessRelay?.join(docName, room);
     const entry: Joined = { feed, awareness };
     this.joined.set(docName, entry);
     this.feeds.set(docName, feed);
@@ -198,7 +207,7 @@ class StreamClusterLink implements ClusterLink {
     }
     this.joined.clear();
     this.feeds.clear();
-    await this.options.awarenessRelay?.close().catch((error: unknown) => this.logger.warn({ err: error }, 'closing the awareness relay failed'));
+    await this.awarenessRelay?.close().catch((error: unknown) => this.logger.warn({ err: error }, 'closing the awareness relay failed'));
     if (this.redis === undefined) return;
     const { command, reader, streams } = this.redis;
     const loopDone = streams.stop();
@@ -220,7 +229,7 @@ class StreamClusterLink implements ClusterLink {
     if (feed === undefined) return;
     const decoded = decodeEntry(id, fields);
     if (decoded.ok) {
-      feed.receive(decoded.entry, this.options.nodeId);
+      feed.receive(decoded.entry);
       return;
     }
     this.logger.warn({ docName, id, reason: decoded.poison.reason }, 'malformed stream entry; recovering the document from storage');

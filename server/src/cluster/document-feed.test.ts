@@ -56,17 +56,17 @@ describe('DocumentFeed', () => {
 
   it('applies entries that follow the applied sequence, and drops what the document has', () => {
     const { feed, applied } = harness({ applied: 2 });
-    for (const seq of [1, 2, 3, 4, 4, 5]) feed.receive(entry(seq), 'self');
+    for (const seq of [1, 2, 3, 4, 4, 5]) feed.receive(entry(seq));
     expect(applied).toEqual([3, 4, 5]);
     expect(feed.applied).toBe(5);
   });
 
   it('holds entries ahead of a gap and applies them in order once it closes', async () => {
     const { feed, applied, backfills } = harness();
-    feed.receive(entry(2), 'self');
-    feed.receive(entry(3), 'self');
+    feed.receive(entry(2));
+    feed.receive(entry(3));
     expect(applied).toEqual([]);
-    feed.receive(entry(1), 'self');
+    feed.receive(entry(1));
     expect(applied).toEqual([1, 2, 3]);
     await settle();
     expect(backfills).toEqual([]);
@@ -75,8 +75,8 @@ describe('DocumentFeed', () => {
   it('fills a gap that stays open from storage, in order, after a short wait', async () => {
     const { feed, applied, backfills, storedThrough } = harness();
     storedThrough.seq = 4;
-    feed.receive(entry(3), 'self');
-    feed.receive(entry(4), 'self');
+    feed.receive(entry(3));
+    feed.receive(entry(4));
     expect(applied).toEqual([]);
     await settle();
     expect(backfills).toEqual(['gap']);
@@ -87,8 +87,8 @@ describe('DocumentFeed', () => {
   it('counts this node’s own commits without applying them again, in the stream or from storage', async () => {
     const { feed, applied, storedThrough } = harness();
     feed.own(1);
-    feed.receive(entry(1, 'self'), 'self');
-    feed.receive(entry(2), 'self');
+    feed.receive(entry(1, 'self'));
+    feed.receive(entry(2));
     expect(applied).toEqual([2]);
     feed.own(4);
     storedThrough.seq = 4;
@@ -108,8 +108,8 @@ describe('DocumentFeed', () => {
   it('quarantines an entry the room refuses and recovers the document from storage', async () => {
     const { feed, applied, quarantined, backfills, storedThrough } = harness({ refuse: 2 });
     storedThrough.seq = 3;
-    feed.receive(entry(1), 'self');
-    feed.receive(entry(2), 'self');
+    feed.receive(entry(1));
+    feed.receive(entry(2));
     await settle();
     expect(quarantined).toEqual([2]);
     expect(backfills).toEqual(['poison']);
@@ -144,9 +144,9 @@ describe('DocumentFeed', () => {
   it('delivers nothing once closed', async () => {
     const { feed, applied, storedThrough } = harness();
     storedThrough.seq = 3;
-    feed.receive(entry(2), 'self');
+    feed.receive(entry(2));
     feed.close();
-    feed.receive(entry(1), 'self');
+    feed.receive(entry(1));
     await settle();
     expect(applied).toEqual([]);
   });

@@ -72,10 +72,14 @@ export class DocumentFeed {
     this.advance();
   }
 
-  /** An entry read from the document's stream (another node's, or this node's own echo). */
-  receive(entry: StreamEntry, ownNodeId: string): void {
+  /**
+   * An entry read from the document's stream. This node's own are marked
+   * by `own` before they are announced, so one not marked is applied,
+   * whatever node id it carries (two nodes given the same id still converge).
+   */
+  receive(entry: StreamEntry): void {
     if (this.closed || entry.seq <= this.appliedSeq || this.held.has(entry.seq)) return;
-    this.held.set(entry.seq, entry.nodeId === ownNodeId ? OWN : entry);
+    this.held.set(entry.seq, entry);
     if (this.held.size > MAX_HELD_ENTRIES) {
       // A gap storage could not fill yet: storage holds every one of these.
       this.held.clear();
