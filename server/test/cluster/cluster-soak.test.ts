@@ -1,5 +1,6 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import { ClusterClients, copyOf, randomEdit, startEditing, writeToken, type ClusterClient } from './cluster-clients.ts';
+import { integrateLog, numberingProblems, readStoredLog } from './cluster-database.ts';
 import { Cluster, clusterServicesAvailable, stopClusters } from './cluster-harness.ts';
 import {
   Problems,
@@ -126,6 +127,18 @@ describe.skipIf(!available)('cluster soak', () => {
         const lost = [...saved].filter(([client]) => client.docName === docName).flatMap(([, tokens]) => tokens.filter((token) => !counts.has(token)));
         if (lost.length > 0) problems.add(`${docName} on ${node.id} after every node was killed: ${lost.length} saved tokens lost, e.g. ${lost[0]}`);
       }
+    }
+
+    // A load from PostgreSQL equals integrating the stored log, checkpoint and rows, one by one.
+    for (const docName of docNames) {
+      const log = await readStoredLog(cluster.database.url, docName);
+      if (log === undefined) {
+        problems.add(`${docName}: no row in the database`);
+        continue;
+      }
+      for (const problem of numberingProblems(log)) problems.add(`${docName}: stored log: ${problem}`);
+      const difference = differenceOf(integrateLog(log), finals.get(docName)!, set.owners);
+      if (difference !== undefined) problems.add(`${docName}: integrating the stored log differs from what the nodes serve: ${difference}`);
     }
 
     const written = writers.reduce((sum, writer) => sum + writer.tokens.length, 0);

@@ -1,5 +1,6 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import { ClusterClients, startEditing, writeToken, type ClusterClient } from './cluster-clients.ts';
+import { integrateLog, numberingProblems, readStoredLog } from './cluster-database.ts';
 import { Cluster, clusterServicesAvailable, stopClusters } from './cluster-harness.ts';
 import { Problems, checkConverged, differenceOf, readEveryNode, readSeed, seededStreams, sleep, waitUntil } from './cluster-checks.ts';
 import { copyOf } from './cluster-clients.ts';
@@ -79,6 +80,14 @@ describe.skipIf(!available)('compaction racing appends', () => {
     for (const { node, doc } of await readEveryNode(cluster, DOC, final)) {
       const difference = doc === undefined ? 'did not sync' : differenceOf(doc, final, new Map());
       if (difference !== undefined) problems.add(`${node.id} after a restart: ${difference}`);
+    }
+
+    const log = await readStoredLog(cluster.database.url, DOC);
+    if (log === undefined) problems.add('no row in the database');
+    else {
+      for (const problem of numberingProblems(log)) problems.add(`stored log: ${problem}`);
+      const difference = differenceOf(integrateLog(log), final, new Map());
+      if (difference !== undefined) problems.add(`integrating the stored log differs from what the clients hold: ${difference}`);
     }
 
     expect(problems.list, `seed ${SEED}, ${editing.ticks} edit ticks`).toEqual([]);
