@@ -163,10 +163,10 @@ export class ClusterNode {
     return run.stop(signal, signal === 'SIGKILL' ? undefined : graceMs);
   }
 
-  /** GET /readyz: the HTTP status, or 0 when the node does not answer within a second. */
+  /** GET /readyz: the HTTP status, or 0 when the node does not answer within 3 s (a balancer's probe gives up too). */
   async readiness(): Promise<number> {
     try {
-      const response = await fetch(`${this.httpUrl}/readyz`, { signal: AbortSignal.timeout(1_000) });
+      const response = await fetch(`${this.httpUrl}/readyz`, { signal: AbortSignal.timeout(3_000) });
       await response.body?.cancel();
       return response.status;
     } catch {
@@ -247,8 +247,8 @@ export class Cluster {
       }
       const cluster = new Cluster(nodes, database, redis);
       clusters.add(cluster);
-      // One at a time: the first node creates the schema the others find.
-      for (const node of nodes) await node.start();
+      // All at once, as a deployment starts them: they race to create the schema.
+      await Promise.all(nodes.map((node) => node.start()));
       return cluster;
     } catch (error) {
       await Promise.all(nodes.map((node) => node.stop()));

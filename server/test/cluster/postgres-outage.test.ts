@@ -90,7 +90,8 @@ describe.skipIf(!available)('PostgreSQL unreachable under a cluster', () => {
     const reads = cluster.nodes.flatMap((node) => [watchFreshReader(node, COLD, coldTokens), watchFreshReader(node, HOT, hotStored)]);
     const notReady = new Set<string>();
     while (Date.now() < outageEnd) {
-      for (const node of cluster.nodes) if ((await node.readiness()) !== 200) notReady.add(node.id);
+      const statuses = await Promise.all(cluster.nodes.map((node) => node.readiness()));
+      for (const [index, status] of statuses.entries()) if (status !== 200) notReady.add(cluster.node(index).id);
       await sleep(250);
     }
     // Nothing written after the cut may have been acknowledged: it cannot be stored.

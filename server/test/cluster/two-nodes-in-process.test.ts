@@ -103,6 +103,20 @@ describe.skipIf(!redisServer.ok)('two nodes on one store and Redis, in one proce
     expect(await client.xlen(`quire:{${docName}}:updates`)).toBeGreaterThanOrEqual(2);
   });
 
+  it("relays each node's clients' awareness to the other node's clients", async () => {
+    const backend = createMemoryBackend();
+    const a = await startNode(backend, 'a', redis.url, 60_000);
+    const b = await startNode(backend, 'b', redis.url, 60_000);
+    const docName = `doc-${randomUUID()}`;
+    const onA = connectStockClient(a.server.url, docName);
+    const onB = connectStockClient(b.server.url, docName);
+    await waitForSynced(onA, onB);
+    onA.provider.awareness.setLocalStateField('user', { name: 'ada' });
+    await eventually(() => onB.provider.awareness.getStates().get(onA.doc.clientID)?.['user']?.name === 'ada');
+    onA.destroy();
+    await eventually(() => !onB.provider.awareness.getStates().has(onA.doc.clientID));
+  });
+
   it('quarantines a bad entry and recovers its document while another keeps flowing', async () => {
     const backend = createMemoryBackend();
     const a = await startNode(backend, 'a', redis.url, 60_000);
