@@ -100,6 +100,9 @@ export function createAwarenessRelay(options: AwarenessRelayOptions): AwarenessR
   if (nodeId === '' || nodeId.length > MAX_NODE_ID_LENGTH) {
     throw new RangeError(`nodeId must have 1 to ${MAX_NODE_ID_LENGTH} characters`);
   }
+  if (!(Number.isSafeInteger(options.heartbeatTtlMs) && options.heartbeatTtlMs >= 30)) {
+    throw new RangeError(`heartbeatTtlMs must be an integer of at least 30, got ${String(options.heartbeatTtlMs)}`);
+  }
   const checkIntervalMs = options.deadNodeCheckIntervalMs ?? Math.ceil((options.heartbeatTtlMs * 2) / 5);
   if (!(Number.isFinite(checkIntervalMs) && checkIntervalMs > 0)) {
     throw new RangeError(`deadNodeCheckIntervalMs must be positive, got ${String(checkIntervalMs)}`);
