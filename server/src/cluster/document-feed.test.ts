@@ -11,7 +11,7 @@ function entry(seq: number, nodeId = 'other'): StreamEntry {
   return { id: `${Date.now()}-${seq}`, nodeId, seq, update: new Uint8Array([seq]) };
 }
 
-function harness(options: { applied?: number; stored?: number; checkpointThrough?: number; refuse?: number } = {}) {
+function harness(options: { applied?: number; stored?: number; checkpointThrough?: number; refuse?: number | undefined } = {}) {
   const applied: number[] = [];
   const backfills: BackfillReason[] = [];
   const quarantined: number[] = [];

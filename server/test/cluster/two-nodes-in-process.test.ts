@@ -112,7 +112,8 @@ describe.skipIf(!redisServer.ok)('two nodes on one store and Redis, in one proce
     const onB = connectStockClient(b.server.url, docName);
     await waitForSynced(onA, onB);
     onA.provider.awareness.setLocalStateField('user', { name: 'ada' });
-    await eventually(() => onB.provider.awareness.getStates().get(onA.doc.clientID)?.['user']?.name === 'ada');
+    const userSeenOnB = (): unknown => (onB.provider.awareness.getStates().get(onA.doc.clientID)?.['user'] as { name?: string } | undefined)?.name;
+    await eventually(() => userSeenOnB() === 'ada');
     onA.destroy();
     await eventually(() => !onB.provider.awareness.getStates().has(onA.doc.clientID));
   });
