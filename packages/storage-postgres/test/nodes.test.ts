@@ -142,7 +142,7 @@ describe.skipIf(!postgres.ok)('PostgreSQL store shared by several nodes', () => 
   });
 
   describe('compaction guards', () => {
-    async function openBackend(onSkipped: (reason: ReplaceSkip) => void) {
+    function openBackend(onSkipped: (reason: ReplaceSkip) => void) {
       const pool = context.openPool();
       return createPostgresBackend({ pool, ownsPool: false, onCompactionSkipped: (_, reason) => onSkipped(reason) });
     }
@@ -156,7 +156,7 @@ describe.skipIf(!postgres.ok)('PostgreSQL store shared by several nodes', () => 
     it('skips while another node holds the document, and over a newer checkpoint or a delete', async () => {
       const store = await context.openStore(NO_AUTOMATIC_COMPACTION);
       const skipped: ReplaceSkip[] = [];
-      const backend = await openBackend((reason) => skipped.push(reason));
+      const backend = openBackend((reason) => skipped.push(reason));
       const editor = await fill(store, 'doc', 4);
       const merged = Y.encodeStateAsUpdate(editor.doc);
 
