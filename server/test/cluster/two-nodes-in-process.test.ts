@@ -3,7 +3,8 @@ import { Redis } from 'ioredis';
 import * as Y from 'yjs';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { createDocumentStore, createMemoryBackend } from '@quire/storage';
-import { needRedisServer, startRedisServer, type RedisServerProcess } from '@quire/test-utils';
+import { createPostgresStore } from '@quire/storage-postgres';
+import { createTestDatabase, needPostgres, needRedisServer, startRedisServer, type RedisServerProcess, type TestDatabase } from '@quire/test-utils';
 import { createServerMetrics, type ServerMetrics, type SyncServer } from '../../src/index.ts';
 import { closeTestServers, roomsOf, startTestServer } from '../helpers/test-server.ts';
 import { connectStockClient, destroyStockClients, waitForSynced } from '../helpers/stock-client.ts';
@@ -13,6 +14,7 @@ import { connectStockClient, destroyStockClients, waitForSynced } from '../helpe
 // be stopped, restarted and flushed.
 
 const redisServer = await needRedisServer();
+const postgres = await needPostgres();
 
 interface Node {
   readonly server: SyncServer;
@@ -205,5 +207,48 @@ describe.skipIf(!redisServer.ok)('two nodes on one store and Redis, in one proce
     await eventually(() => textOn(b, docName) === 'polled', 2_000);
     await insert(b, docName, ' back');
     await eventually(() => textOn(a, docName) === 'polled back', 2_000);
+  });
+});
+
+describe.skipIf(!redisServer.ok || !postgres.ok)('two nodes on PostgreSQL and Redis, in one process', () => {
+  let redis: RedisServerProcess;
+  let database: TestDatabase;
+
+  beforeAll(async () => {
+    [redis, database] = await Promise.all([startRedisServer(), createTestDatabase()]);
+  });
+
+  afterAll(async () => {
+    await closeTestServers();
+    await Promise.all([redis.stop(), database.drop()]);
+  });
+
+  async function startPostgresNode(nodeId: string): Promise<SyncServer> {
+    return startTestServer({
+      store: await createPostgresStore({ connectionString: database.url, poolSize: 2 }),
+      roomIdleMs: 60_000,
+      cluster: { nodeId, redisUrl: redis.url },
+    });
+  }
+
+  it('converges under concurrent edits on both nodes, and a third node loads it all', async () => {
+    const [a, b] = [await startPostgresNode('a'), await startPostgresNode('b')];
+    const docName = `doc-${randomUUID()}`;
+    const onA = connectStockClient(a.url, docName);
+    const onB = connectStockClient(b.url, docName);
+    await waitForSynced(onA, onB);
+    for (let round = 0; round < 40; round += 1) {
+      onA.doc.getText('t').insert(0, 'a');
+      onB.doc.getText('t').insert(0, 'b');
+      if (round % 10 === 0) await new Promise((resolve) => setTimeout(resolve, 5));
+    }
+    const settled = (text: string): boolean => text.length === 80 && [...text].filter((char) => char === 'a').length === 40;
+    await eventually(() => settled(onA.doc.getText('t').toString()) && onA.doc.getText('t').toString() === onB.doc.getText('t').toString());
+
+    const c = await startPostgresNode('c');
+    const onC = connectStockClient(c.url, docName);
+    await waitForSynced(onC);
+    expect(onC.doc.getText('t').toString()).toBe(onA.doc.getText('t').toString());
+    destroyStockClients();
   });
 });
