@@ -12,8 +12,10 @@ import {
   findFreePort,
   killServerProcesses,
   needPostgres,
+  needRedisServer,
   removeTempDirs,
   SERVER_CLI,
+  startRedisServer,
   startServerProcess,
   type TestDatabase,
 } from '@quire/test-utils';
@@ -31,6 +33,7 @@ function cliEnv(): NodeJS.ProcessEnv {
   return env;
 }
 const postgres = await needPostgres();
+const redisServer = postgres.ok ? await needRedisServer() : postgres;
 
 afterAll(async () => {
   await killServerProcesses();
@@ -142,5 +145,29 @@ describe.skipIf(!postgres.ok)('quire-server --database-url, without Redis', () =
     expect(fatal?.msg).toMatch(/^cannot open PostgreSQL storage/);
     expect(fatal?.database).toBe(`postgres://quire:[redacted]@127.0.0.1:${closedPort}/quire`);
     expect(failure!.stdout + failure!.stderr).not.toContain('s3cret');
+  });
+});
+
+describe.skipIf(!redisServer.ok)('quire-server --database-url --redis-url', () => {
+  it('says it runs on PostgreSQL + Redis, naming the node, with neither password in its logs', async () => {
+    const database = await createTestDatabase();
+    const redis = await startRedisServer();
+    try {
+      const withPassword = new URL(database.url);
+      withPassword.password = 's3cret';
+      const server = await startServerProcess({
+        dataDir: join(await createTempDir(), 'never-created'),
+        args: ['--database-url', withPassword.toString(), '--redis-url', redis.url, '--node-id', 'pg-redis-1'],
+      });
+      const mode = server.logs.find((line) => line.msg === 'cluster mode on PostgreSQL + Redis');
+      expect(mode).toMatchObject({ mode: 'postgres+redis', nodeId: 'pg-redis-1', redis: redis.url });
+      await editAndSave(server.url, 'notes/redis', (doc) => doc.getText('text').insert(0, 'announced'));
+      expect(await server.stop()).toBe(0);
+      expect(JSON.stringify(server.logs)).not.toContain('s3cret');
+    } finally {
+      await killServerProcesses();
+      await redis.stop();
+      await database.drop();
+    }
   });
 });
