@@ -51,6 +51,8 @@ export interface ClientOptions {
   readonly proxied?: boolean;
   /** Called when a close no failure of the test explains happens: a bad close code, or giving up. */
   readonly onProblem?: (text: string) => void;
+  /** The close codes the test explains; default EXPECTED_CLOSE_CODES. */
+  readonly allowedCloseCodes?: ReadonlySet<number>;
   /** Called when the client connected (writers type straight after reconnecting). */
   readonly onConnected?: (client: ClusterClient) => void;
   /** Jitter source of the quire provider's backoff, for a replayable run. */
@@ -121,7 +123,7 @@ export class ClusterClients {
       if (status === 'connected') options.onConnected?.(client);
     });
     stock.provider.on('connection-close', (event: { code: number; reason: string } | null) => {
-      if (event !== null && !EXPECTED_CLOSE_CODES.has(event.code)) options.onProblem?.(`${name} (stock) closed with ${event.code} ${event.reason}`);
+      if (event !== null && !(options.allowedCloseCodes ?? EXPECTED_CLOSE_CODES).has(event.code)) options.onProblem?.(`${name} (stock) closed with ${event.code} ${event.reason}`);
     });
     this.track(client, () => stock.destroy());
     return client;
@@ -175,6 +177,7 @@ export class ClusterClients {
       const code = event.serverError?.code ?? event.code;
       const why = `${event.cause} ${code} ${event.serverError?.reason ?? event.reason}`;
       if (event.reconnectDelayMs === null) options.onProblem?.(`${name} (quire) gave up: ${why}`);
+      else if (!(options.allowedCloseCodes ?? EXPECTED_CLOSE_CODES).has(code)) options.onProblem?.(`${name} (quire) closed: ${why}`);
     });
     this.track(client, () => {
       provider.destroy();

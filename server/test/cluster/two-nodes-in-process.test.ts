@@ -2,7 +2,7 @@ import { randomUUID } from 'node:crypto';
 import { Redis } from 'ioredis';
 import * as Y from 'yjs';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import { createDocumentStore, createMemoryBackend } from '@quire/storage';
+import { createDocumentStore, createMemoryBackend, createMemoryStore, type DocumentStore } from '@quire/storage';
 import { createPostgresStore } from '@quire/storage-postgres';
 import { createTestDatabase, needPostgres, needRedisServer, startRedisServer, type RedisServerProcess, type TestDatabase } from '@quire/test-utils';
 import { createServerMetrics, type ServerMetrics, type SyncServer } from '../../src/index.ts';
@@ -61,6 +61,17 @@ async function metricValue(node: Node, name: string, labels = ''): Promise<numbe
   const line = text.split('\n').find((row) => row.startsWith(`${name}${labels} `) || row.startsWith(`${name}${labels}{`));
   return line === undefined ? 0 : Number(line.slice(line.lastIndexOf(' ') + 1));
 }
+
+describe('the cluster option', () => {
+  it('is refused with a store that does not number its entries, or with a bad duration', async () => {
+    const unsequenced: DocumentStore = new Proxy(createMemoryStore(), {
+      get: (target, key) => (key === 'sequenced' ? undefined : Reflect.get(target, key) as unknown),
+    });
+    await expect(startTestServer({ store: unsequenced, cluster: {} })).rejects.toThrow(TypeError);
+    await expect(startTestServer({ cluster: { pollIntervalMs: 0 } })).rejects.toThrow(RangeError);
+    await expect(startTestServer({ cluster: { nodeId: ' ' } })).rejects.toThrow(TypeError);
+  });
+});
 
 describe.skipIf(!redisServer.ok)('two nodes on one store and Redis, in one process', () => {
   let redis: RedisServerProcess;
