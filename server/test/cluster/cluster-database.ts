@@ -70,3 +70,18 @@ export function numberingProblems(log: StoredLog): string[] {
   if (expected !== log.nextSeq) problems.push(`the log ends before ${expected}, the next number is ${log.nextSeq}`);
   return problems;
 }
+
+/**
+ * Reads the stored log until it holds every one of `tokens` (entries of the
+ * `log` array) or `timeoutMs` passed; returns those it still lacks.
+ */
+export async function missingFromStore(databaseUrl: string, docName: string, tokens: readonly string[], timeoutMs = 10_000): Promise<string[]> {
+  const end = Date.now() + timeoutMs;
+  for (;;) {
+    const log = await readStoredLog(databaseUrl, docName);
+    const stored = new Set(log === undefined ? [] : integrateLog(log).getArray<string>('log').toArray());
+    const missing = tokens.filter((token) => !stored.has(token));
+    if (missing.length === 0 || Date.now() > end) return missing;
+    await new Promise((resolve) => setTimeout(resolve, 250));
+  }
+}

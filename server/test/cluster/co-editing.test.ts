@@ -42,7 +42,7 @@ describe.skipIf(!available)('a cluster co-editing', () => {
     expect(await waitUntil(() => writers.every((writer) => writer.live()), 10_000)).toBe(true);
 
     const editing = startEditing(writers, random(1));
-    await sleep(3_000);
+    await sleep(2_000);
     await editing.stop();
     for (const writer of writers) writeToken(writer);
     await checkConverged(cluster, writers, clients.owners, problems);

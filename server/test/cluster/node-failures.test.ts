@@ -86,7 +86,7 @@ describe.skipIf(!available)('nodes failing under edits', () => {
 
     const editing = startEditing(writers, random(1));
     for (const node of cluster.nodes) {
-      await sleep(800);
+      await sleep(500);
       // What a deploy does: a graceful stop, then the new process on the same port.
       const saved = savedSnapshot(writers);
       const code = await cluster.stopNode(node.index, 'SIGTERM');
@@ -94,7 +94,7 @@ describe.skipIf(!available)('nodes failing under edits', () => {
       await checkSavedEverywhere(cluster, writers, problems, `saved before ${node.id} stopped`, saved);
       await cluster.startNode(node.index);
     }
-    await sleep(800);
+    await sleep(500);
     await editing.stop();
     await checkSavedEverywhere(cluster, writers, problems, 'saved by the end of the rolling restart');
     await checkConverged(cluster, writers, clients.owners, problems);

@@ -48,10 +48,10 @@ async function insert(node: Node, docName: string, text: string): Promise<void> 
   });
 }
 
-async function eventually(check: () => boolean | Promise<boolean>, timeoutMs = 5_000): Promise<void> {
+async function eventually(check: () => boolean | Promise<boolean>, timeoutMs = 5_000, state?: () => unknown): Promise<void> {
   const deadline = Date.now() + timeoutMs;
   while (!(await check())) {
-    if (Date.now() > deadline) throw new Error('condition not met in time');
+    if (Date.now() > deadline) throw new Error(`condition not met in time${state === undefined ? '' : `: ${JSON.stringify(state())}`}`);
     await new Promise((resolve) => setTimeout(resolve, 20));
   }
 }
@@ -254,7 +254,8 @@ describe.skipIf(!redisServer.ok || !postgres.ok)('two nodes on PostgreSQL and Re
       if (round % 10 === 0) await new Promise((resolve) => setTimeout(resolve, 5));
     }
     const settled = (text: string): boolean => text.length === 80 && [...text].filter((char) => char === 'a').length === 40;
-    await eventually(() => settled(onA.doc.getText('t').toString()) && onA.doc.getText('t').toString() === onB.doc.getText('t').toString());
+    const texts = (): string[] => [onA.doc.getText('t').toString(), onB.doc.getText('t').toString()];
+    await eventually(() => settled(texts()[0]!) && texts()[0] === texts()[1], 5_000, texts);
 
     const c = await startPostgresNode('c');
     const onC = connectStockClient(c.url, docName);
