@@ -177,6 +177,8 @@ class StreamClusterLink implements ClusterLink {
     this.joined.set(docName, entry);
     this.feeds.set(docName, feed);
     if (fromId !== undefined) this.redis?.streams.follow(docName, fromId);
+    // Redis was away when the position would have been noted, and may be back by now.
+    else void this.followLate(docName, feed);
     let left = false;
     return {
       stored,
@@ -327,6 +329,18 @@ class StreamClusterLink implements ClusterLink {
     this.delivery = 'streams';
     this.poller.reschedule();
     this.logger.info({ documents: docNames.length }, 'redis reachable: other nodes’ changes arrive on the streams');
+  }
+
+  /**
+   * Starts reading the stream of a document joined without a stream
+   * position: position noted, then a catch-up from storage. Without Redis
+   * now, the next resync does it.
+   */
+  private async followLate(docName: string, feed: DocumentFeed): Promise<void> {
+    const fromId = await this.streamPosition(docName);
+    if (fromId === undefined || feed.isClosed || this.feeds.get(docName) !== feed) return;
+    this.redis?.streams.follow(docName, fromId);
+    await feed.backfill('reconnect');
   }
 
   /** Where `docName`'s stream ends now; undefined when Redis cannot say (the document is polled meanwhile). */

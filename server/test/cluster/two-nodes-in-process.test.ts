@@ -131,6 +131,32 @@ describe.skipIf(!redisServer.ok)('two nodes on one store and Redis, in one proce
     await eventually(() => !onB.provider.awareness.getStates().has(onA.doc.clientID));
   });
 
+  it('follows the stream of a document that joined while Redis was still connecting', async () => {
+    const backend = createMemoryBackend();
+    const a = await startNode(backend, 'a', redis.url, 60_000);
+    const slowStore = createDocumentStore(backend);
+    const loadSequenced = slowStore.loadSequenced.bind(slowStore);
+    const metrics = createServerMetrics({ processMetrics: false });
+    const server = await startTestServer({
+      // A slow load: Redis becomes ready between the join's look at the stream and its end.
+      store: Object.assign(slowStore, {
+        loadSequenced: async (docName: string) => {
+          await new Promise((resolve) => setTimeout(resolve, 300));
+          return loadSequenced(docName);
+        },
+      }),
+      metrics,
+      roomIdleMs: 60_000,
+      cluster: { nodeId: 'b', redisUrl: redis.url, pollIntervalMs: 60_000 },
+    });
+    const b: Node = { server, metrics };
+    const docName = `doc-${randomUUID()}`;
+    await Promise.all([open(b, docName), open(a, docName)]);
+    await insert(a, docName, 'on the stream');
+    // Well before the catch-up check (5 s) could have found it.
+    await eventually(() => textOn(b, docName) === 'on the stream', 2_000);
+  });
+
   it('quarantines a bad entry and recovers its document while another keeps flowing', async () => {
     const backend = createMemoryBackend();
     const a = await startNode(backend, 'a', redis.url, 60_000);
@@ -255,7 +281,7 @@ describe.skipIf(!redisServer.ok || !postgres.ok)('two nodes on PostgreSQL and Re
     }
     const settled = (text: string): boolean => text.length === 80 && [...text].filter((char) => char === 'a').length === 40;
     const texts = (): string[] => [onA.doc.getText('t').toString(), onB.doc.getText('t').toString()];
-    await eventually(() => settled(texts()[0]!) && texts()[0] === texts()[1], 5_000, texts);
+    await eventually(() => settled(texts()[0]!) && texts()[0] === texts()[1], 10_000, texts);
 
     const c = await startPostgresNode('c');
     const onC = connectStockClient(c.url, docName);
