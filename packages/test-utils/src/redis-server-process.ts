@@ -1,6 +1,6 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { once } from 'node:events';
-import { mkdtemp, rm } from 'node:fs/promises';
+import { mkdir, mkdtemp, rm } from 'node:fs/promises';
 import { connect } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -132,6 +132,8 @@ export async function startRedisServer(): Promise<RedisServerProcess> {
     },
     async restart() {
       await stopChild(child);
+      // After stop() the directory is gone; a restart brings it back.
+      await mkdir(dir, { recursive: true });
       child = await spawnRedis(port, dir);
     },
     async flushAll() {

@@ -45,6 +45,10 @@ describe.skipIf(!redisServer.ok)('startRedisServer', () => {
     await redis.stop();
     expect(() => process.kill(firstPid, 0)).toThrow();
     await expect(redis.flushAll()).rejects.toThrow();
+    // A stopped server comes back on the same port (a test's Redis outage).
+    await redis.restart();
+    await redis.flushAll();
+    await redis.stop();
   });
 });
 
