@@ -2,17 +2,19 @@ import type { SequencedDocumentStore } from '@quire/storage';
 import type { Logger } from '../logger.ts';
 import type { DocumentFeed } from './document-feed.ts';
 
-// While the streams work, entries lost by Redis (a FLUSHALL, a restart
-// without persistence) are found by this slower check, not by the next edit.
-export const CATCH_UP_INTERVAL_MS = 5_000;
-// Time the streams get to deliver an entry storage already reports, before the check fetches it.
-export const CATCH_UP_GRACE_MS = 1_000;
+// The check runs every poll interval even while the streams work: entries
+// Redis lost (a FLUSHALL, a restart without persistence) and the commits of
+// a node that cannot reach Redis itself (the others' streams work, so they
+// do not poll) are then found within two intervals, not at the next edit.
+// The streams get one interval to deliver an entry storage already reports
+// before the check fetches it, so a working bus costs one small query per
+// interval and no backfills.
 
 export interface CatchUpPollerOptions {
   readonly store: Pick<SequencedDocumentStore, 'latestSequences'>;
   /** The joined documents' feeds. */
   readonly feeds: () => ReadonlyMap<string, DocumentFeed>;
-  /** Whether the streams deliver now: a slow catch-up check then; else polling every `pollIntervalMs`. */
+  /** Whether the streams deliver now: the check then gives them a grace of one interval; else it polls. */
   readonly streamsDeliver: () => boolean;
   /** Called at every tick first. */
   readonly beforeCheck?: () => void;
@@ -22,9 +24,10 @@ export interface CatchUpPollerOptions {
 
 /**
  * Asks storage for the latest sequence number of every joined document in
- * one query, and has each feed that is behind catch up: at once when
- * polling is the delivery (Redis away, or none configured), after a grace
- * when it is only the check behind the streams. One tick at a time.
+ * one query every poll interval, and has each feed that is behind catch up:
+ * at once when polling is the delivery (Redis away, or none configured),
+ * after a grace of one interval when it is only the check behind the
+ * streams. One tick at a time.
  */
 export class CatchUpPoller {
   private timer: NodeJS.Timeout | undefined;
@@ -53,8 +56,7 @@ export class CatchUpPoller {
 
   private schedule(): void {
     if (this.timer !== undefined) clearTimeout(this.timer);
-    const interval = this.options.streamsDeliver() ? CATCH_UP_INTERVAL_MS : this.options.pollIntervalMs;
-    this.timer = setTimeout(() => void this.tick(), interval);
+    this.timer = setTimeout(() => void this.tick(), this.options.pollIntervalMs);
     this.timer.unref();
   }
 
@@ -87,7 +89,7 @@ export class CatchUpPoller {
     for (const [docName, seq] of latest) {
       const feed = this.options.feeds().get(docName);
       if (polling) feed?.behind(seq, 'poll', 0);
-      else feed?.behind(seq, 'catch-up', CATCH_UP_GRACE_MS);
+      else feed?.behind(seq, 'catch-up', this.options.pollIntervalMs);
     }
   }
 }
