@@ -269,6 +269,19 @@ export class Cluster {
     return this.nodes.filter((node) => node.running);
   }
 
+  /** Each distinct message every node logged at level error or above, with the node and how often: none where nothing failed. */
+  get errorLogs(): string[] {
+    const counts = new Map<string, number>();
+    for (const node of this.nodes) {
+      for (const line of node.logs) {
+        if (line.level < 50) continue;
+        const key = `${node.id}: ${line.msg}`;
+        counts.set(key, (counts.get(key) ?? 0) + 1);
+      }
+    }
+    return [...counts].map(([text, count]) => (count === 1 ? text : `${text} (${count}×)`));
+  }
+
   /** Crashes of every node so far. */
   get crashes(): string[] {
     return this.nodes.flatMap((node) => node.crashes);

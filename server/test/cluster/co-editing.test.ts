@@ -57,6 +57,7 @@ describe.skipIf(!available)('a cluster co-editing', () => {
 
     expect(problems.list, `seed ${SEED}, ${editing.ticks} edit ticks`).toEqual([]);
     expect(cluster.crashes).toEqual([]);
+    expect(cluster.errorLogs).toEqual([]);
     // The run did what it is for: every writer wrote and had something acknowledged.
     expect(editing.ticks).toBeGreaterThan(20);
     for (const writer of writers.filter((w) => w.kind === 'quire')) expect(writer.saved.size).toBeGreaterThan(0);

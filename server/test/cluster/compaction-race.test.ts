@@ -91,6 +91,7 @@ describe.skipIf(!available)('compaction racing appends', () => {
 
     expect(problems.list, `seed ${SEED}, ${editing.ticks} edit ticks`).toEqual([]);
     expect(cluster.crashes).toEqual([]);
+    expect(cluster.errorLogs).toEqual([]);
     // Node 0 did compact, while the others appended.
     expect(compactions).toBeGreaterThan(1);
   }, 90_000);

@@ -78,6 +78,7 @@ describe.skipIf(!available)('a malformed stream entry', () => {
     }
     expect(problems.list, `seed ${SEED}, ${editing.ticks} edit ticks`).toEqual([]);
     expect(cluster.crashes).toEqual([]);
+    expect(cluster.errorLogs).toEqual([]);
     // The nodes noticed: the entries were set aside.
     expect(await redis.xlen(QUARANTINE_KEY)).toBeGreaterThan(0);
   }, 60_000);

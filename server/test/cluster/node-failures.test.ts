@@ -65,6 +65,7 @@ describe.skipIf(!available)('nodes failing under edits', () => {
 
     expect(problems.list, `seed ${SEED}, ${editing.ticks} edit ticks`).toEqual([]);
     expect(cluster.crashes).toEqual([]);
+    expect(cluster.errorLogs).toEqual([]);
     // The kill came mid-burst: some of the victim's tokens were still unacknowledged, and were resent.
     expect(unsavedAtKill).toBeGreaterThan(0);
   }, 90_000);
@@ -101,6 +102,7 @@ describe.skipIf(!available)('nodes failing under edits', () => {
 
     expect(problems.list, `seed ${SEED}, ${editing.ticks} edit ticks`).toEqual([]);
     expect(cluster.crashes).toEqual([]);
+    expect(cluster.errorLogs).toEqual([]);
     for (const writer of writers.filter((w) => w.kind === 'quire')) expect(writer.saved.size).toBeGreaterThan(0);
   }, 90_000);
 });

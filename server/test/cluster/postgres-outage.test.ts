@@ -129,6 +129,7 @@ describe.skipIf(!available)('PostgreSQL unreachable under a cluster', () => {
     }
 
     expect(problems.list, `seed ${SEED}, ${editing.ticks} edit ticks`).toEqual([]);
+    // (Errors are logged meanwhile: every failed load and write.)
     expect(cluster.crashes).toEqual([]);
     // The outage came while clients edited.
     expect(editsDuringOutage).toBeGreaterThan(0);

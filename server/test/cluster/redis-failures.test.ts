@@ -69,6 +69,7 @@ describe.skipIf(!available)('Redis failing under a cluster', () => {
     }
     expect(problems.list, `seed ${SEED}`).toEqual([]);
     expect(cluster.crashes).toEqual([]);
+    expect(cluster.errorLogs).toEqual([]);
   }, 90_000);
 
   it('a node cut off from Redis still saves, its edits reach the others by polling, and by streams once the cut ends', async () => {
@@ -110,5 +111,6 @@ describe.skipIf(!available)('Redis failing under a cluster', () => {
     await checkConverged(cluster, writers, clients.owners, problems);
     expect(problems.list).toEqual([]);
     expect(cluster.crashes).toEqual([]);
+    expect(cluster.errorLogs).toEqual([]);
   }, 90_000);
 });
