@@ -51,7 +51,7 @@ export function evaluateClusterTargets(result: BenchmarkResult): TargetVerdict[]
     aheadGoal('S1', nodes, `CPU per delivered update ${on} (all nodes) below Hocuspocus + Redis`, 'server CPU per delivered update (µs)');
     quireGoal('S2', nodes, `all replicas converge ${on}`, 'all replicas converge (1 = yes)', (quire) => quire === 1);
     quireGoal('S4', nodes, `acknowledgement delay p99 < ${ACK_P99_GOAL_MS} ms on PostgreSQL, ${nodes} node${nodes === 1 ? '' : 's'}`, 'ack delay p99 (ms)', (quire) => quire < ACK_P99_GOAL_MS);
-    quireGoal('S4', nodes, `every acknowledged update after restarting ${nodes === 1 ? 'the node' : `all ${nodes} nodes`}`, 'document complete after restart (%)', (quire) => quire === 100);
+    quireGoal('S4', nodes, `every acknowledged update after restarting ${nodes === 1 ? 'the node' : nodes === 2 ? 'both nodes' : `all ${nodes} nodes`}`, 'document complete after restart (%)', (quire) => quire === 100);
   }
   if (counts.includes(1) && counts.includes(3)) {
     const metric = 'delivered updates/s';

@@ -9,6 +9,7 @@ import { percentile, sortNumbers } from './statistics.ts';
 // the observer, and on servers that acknowledge, also stored. A client that
 // waits for its saved acknowledgements sends no faster than storage keeps up.
 const WINDOW = 32;
+const STALL_TIMEOUT_MS = 30_000;
 
 /**
  * Many small updates, a restart, then one new client: how long until it holds
@@ -62,7 +63,11 @@ export const s4ColdLoad: Scenario = {
         written += 1;
         sentAt.set(writer.updatesSent, performance.now());
       }
-      await waitUntil(() => written - received() < WINDOW, 30_000, 1);
+      // A target that stops confirming fails the run rather than holding it forever.
+      if (!(await waitUntil(() => written - received() < WINDOW, STALL_TIMEOUT_MS, 1))) {
+        await closeClients([writer, observer]);
+        throw new Error(`the writer stalled: ${received()} of ${written} inserts confirmed after ${STALL_TIMEOUT_MS / 1000} s without progress`);
+      }
     }
     await waitUntil(() => observed() >= updates, 30_000, 1);
     const writeMs = performance.now() - start;
