@@ -9,7 +9,7 @@ import { evaluateTargets, renderVerdicts } from './evaluate-targets.ts';
 import { installPeers } from './install-peers.ts';
 import { renderClusterTable } from './render-cluster-table.ts';
 import { renderTable } from './render-table.ts';
-import { runBenchmark, type BenchmarkResult } from './run-benchmark.ts';
+import { abortBenchmark, runBenchmark, type BenchmarkResult } from './run-benchmark.ts';
 import type { ScenarioId } from './scenario.ts';
 import { FULL_SCALE, QUICK_SCALE } from './scales.ts';
 import { TARGETS, type Target, type TargetId } from './targets.ts';
@@ -69,6 +69,14 @@ if (selected.some((target) => target.nodes !== undefined)) {
   }
 }
 if (selected.some((target) => target.needsPeers)) installPeers(log);
+
+// Interrupted: servers, redis-servers and databases go with the run.
+for (const signal of ['SIGINT', 'SIGTERM'] as const) {
+  process.once(signal, () => {
+    log(`${signal}: stopping the servers…`);
+    void abortBenchmark().finally(() => process.exit(130));
+  });
+}
 
 const started = Date.now();
 const result = await runBenchmark({

@@ -80,6 +80,18 @@ async function startNodes(target: Target, ports: readonly number[], dataDir: str
   return servers;
 }
 
+// The cluster services of the run in progress, for abortBenchmark.
+const activeServices = new Set<ClusterServices>();
+
+/**
+ * Kills the servers still running and stops the cluster services (dropping
+ * their databases): for an interrupted run, which never reaches its cleanup.
+ */
+export async function abortBenchmark(): Promise<void> {
+  await killServerProcesses();
+  await Promise.allSettled([...activeServices].map((services) => services.stop()));
+}
+
 async function runOnce(target: Target, scenarioId: ScenarioId, scale: ScenarioScale): Promise<Figures> {
   const scenario = SCENARIOS.find((candidate) => candidate.id === scenarioId)!;
   const dataDir = await mkdtemp(join(tmpdir(), `quire-bench-${target.id}-`));
@@ -87,7 +99,10 @@ async function runOnce(target: Target, scenarioId: ScenarioId, scale: ScenarioSc
   let servers: ChildServer[] = [];
   try {
     // A cluster run gets a database and a redis-server of its own, never shared with another run.
-    if (target.nodes !== undefined) services = await startClusterServices();
+    if (target.nodes !== undefined) {
+      services = await startClusterServices();
+      activeServices.add(services);
+    }
     const ports = await freePorts(target.nodes ?? 1);
     servers = await startNodes(target, ports, dataDir, services);
     const harness: ScenarioHarness = {
@@ -112,7 +127,10 @@ async function runOnce(target: Target, scenarioId: ScenarioId, scale: ScenarioSc
     return await scenario.run(harness, scale);
   } finally {
     await stopAll(servers);
-    await services?.stop();
+    if (services !== undefined) {
+      activeServices.delete(services);
+      await services.stop();
+    }
     await rm(dataDir, { recursive: true, force: true });
   }
 }
