@@ -1,7 +1,6 @@
 import {
   createTempDir,
   createTestDatabase,
-  findFreePort,
   needPostgres,
   needRedisServer,
   removeTempDirs,
@@ -14,6 +13,7 @@ import {
   type TcpProxy,
   type TestDatabase,
 } from '@quire/test-utils';
+import { ServiceLink } from './service-link.ts';
 
 /**
  * Several real `quire-server` processes (the built CLI) sharing one
@@ -44,39 +44,6 @@ export interface ClusterOptions {
   readonly redisLinks?: boolean;
   /** A cuttable link between each node and PostgreSQL. */
   readonly postgresLinks?: boolean;
-}
-
-/** A TCP link from a node to a service, which a test cuts and restores. */
-export class ServiceLink {
-  private constructor(
-    private readonly proxy: TcpProxy,
-    private readonly targetPort: number,
-    private readonly deadPort: number,
-  ) {}
-
-  static async open(targetPort: number): Promise<ServiceLink> {
-    // A port nothing listens on: while cut, every new connection is refused at once.
-    const deadPort = await findFreePort();
-    return new ServiceLink(await startTcpProxy({ targetPort }), targetPort, deadPort);
-  }
-
-  get port(): number {
-    return this.proxy.port;
-  }
-
-  /** Resets every open connection and refuses new ones until `restore()`. */
-  cut(): void {
-    this.proxy.setTarget(this.deadPort);
-    this.proxy.cutAll();
-  }
-
-  restore(): void {
-    this.proxy.setTarget(this.targetPort);
-  }
-
-  close(): Promise<void> {
-    return this.proxy.close();
-  }
 }
 
 /** `url` with its host and port replaced: the service as reached through a link. */

@@ -6,7 +6,8 @@ import { Cluster, clusterServicesAvailable, stopClusters, type ClusterNode } fro
 import { Problems, checkConverged, describeStuck, readSeed, seededStreams, settle, sleep, tokenCounts, waitUntil } from './cluster-checks.ts';
 
 /**
- * PostgreSQL out of every node's reach for 10 s while clients edit. A
+ * PostgreSQL out of every node's reach for 10 s while clients edit (5 s
+ * of refused connections, then 5 s of a partition that heals). A
  * `saved` acknowledgement means stored, so none may go out meanwhile; a
  * node that cannot load a document must refuse it rather than serve it
  * empty; /readyz says the node is not ready; and once PostgreSQL is back
@@ -84,7 +85,9 @@ describe.skipIf(!available)('PostgreSQL unreachable under a cluster', () => {
     await sleep(1_000);
     const quireWriters = writers.filter((writer) => writer.kind === 'quire');
     const hotStored = quireWriters.flatMap((writer) => [...writer.saved]);
+    // First PostgreSQL refusing connections, then a partition (requests hang until their timeouts) that heals.
     for (const node of cluster.nodes) node.postgresLink!.cut();
+    let partitioned = false;
     const tokensAtCut = new Map(quireWriters.map((writer) => [writer, writer.tokens.length]));
     const outageEnd = Date.now() + OUTAGE_MS;
 
@@ -93,6 +96,10 @@ describe.skipIf(!available)('PostgreSQL unreachable under a cluster', () => {
     const reads = cluster.nodes.flatMap((node) => [watchFreshReader(node, COLD, coldTokens), watchFreshReader(node, HOT, hotStored)]);
     const notReady = new Set<string>();
     while (Date.now() < outageEnd) {
+      if (!partitioned && Date.now() > outageEnd - OUTAGE_MS / 2) {
+        for (const node of cluster.nodes) node.postgresLink!.silence();
+        partitioned = true;
+      }
       const statuses = await Promise.all(cluster.nodes.map((node) => node.readiness()));
       for (const [index, status] of statuses.entries()) if (status !== 200) notReady.add(cluster.node(index).id);
       await sleep(250);
