@@ -82,31 +82,36 @@ describe.skipIf(!available)('Redis failing under a cluster', () => {
     const connected = writers.slice(2);
     const isolatedQuire = isolated.find((writer) => writer.kind === 'quire')!;
 
-    cluster.node(0).redisLink!.cut();
-    // Its edits are saved: PostgreSQL is reachable.
-    const cutTokens = isolated.flatMap((writer) => [writeToken(writer), writeToken(writer)]);
-    expect(await waitUntil(() => isolatedQuire.unsaved() === 0, 10_000), isolatedQuire.describe()).toBe(true);
-    // They arrive on the other nodes by polling, and the other nodes' edits reach the cut-off one the same way.
-    // Generous bounds: this asserts arrival, not speed.
-    const arrival = 10 * POLL_INTERVAL_MS + 5_000;
-    expect(await waitUntil(holdAll(connected, cutTokens), arrival), 'edits of the cut-off node reach the others').toBe(true);
-    const otherTokens = connected.map((writer) => writeToken(writer));
-    expect(await waitUntil(holdAll(isolated, otherTokens), arrival), 'the others reach the cut-off node').toBe(true);
-
-    // Once the cut ends, node 0 announces its commits on the document's stream again.
-    cluster.node(0).redisLink!.restore();
     const redis = connectRedis(cluster.redis.url);
-    const restoredAt = Date.now();
-    const announcedByNode0 = async (): Promise<number> =>
-      (await announcedEntries(redis, DOC)).filter((entry) => entry.node === 'node-0' && entry.time >= restoredAt).length;
-    let announced = 0;
-    for (let attempt = 0; attempt < 60 && announced === 0; attempt++) {
-      const afterTokens = isolated.map((writer) => writeToken(writer));
-      expect(await waitUntil(holdAll(connected, afterTokens), arrival), 'edits after the cut reach the others').toBe(true);
-      announced = await announcedByNode0();
-      if (announced === 0) await sleep(250);
+    // Refused connections (Redis down for this node), then a partition that heals (connections open, nothing carried).
+    for (const cut of ['refused', 'partition'] as const) {
+      const link = cluster.node(0).redisLink!;
+      if (cut === 'refused') link.cut();
+      else link.silence();
+      // Its edits are saved: PostgreSQL is reachable.
+      const cutTokens = isolated.flatMap((writer) => [writeToken(writer), writeToken(writer)]);
+      expect(await waitUntil(() => isolatedQuire.unsaved() === 0, 10_000), `${cut}: ${isolatedQuire.describe()}`).toBe(true);
+      // They arrive on the other nodes by polling, and the other nodes' edits reach the cut-off one the same way.
+      // Generous bounds: this asserts arrival, not speed.
+      const arrival = 10 * POLL_INTERVAL_MS + 5_000;
+      expect(await waitUntil(holdAll(connected, cutTokens), arrival), `${cut}: edits of the cut-off node reach the others`).toBe(true);
+      const otherTokens = connected.map((writer) => writeToken(writer));
+      expect(await waitUntil(holdAll(isolated, otherTokens), arrival), `${cut}: the others reach the cut-off node`).toBe(true);
+
+      // Once the cut ends, node 0 announces its commits on the document's stream again.
+      link.restore();
+      const restoredAt = Date.now();
+      const announcedByNode0 = async (): Promise<number> =>
+        (await announcedEntries(redis, DOC)).filter((entry) => entry.node === 'node-0' && entry.time >= restoredAt).length;
+      let announced = 0;
+      for (let attempt = 0; attempt < 60 && announced === 0; attempt++) {
+        const afterTokens = isolated.map((writer) => writeToken(writer));
+        expect(await waitUntil(holdAll(connected, afterTokens), arrival), `${cut}: edits after the cut reach the others`).toBe(true);
+        announced = await announcedByNode0();
+        if (announced === 0) await sleep(250);
+      }
+      expect(announced, `${cut}: entries node 0 announced on the stream after the cut ended`).toBeGreaterThan(0);
     }
-    expect(announced, 'entries node 0 announced on the stream after the cut ended').toBeGreaterThan(0);
 
     await checkConverged(cluster, writers, clients.owners, problems);
     expect(problems.list).toEqual([]);
