@@ -23,7 +23,7 @@ const DOC = 'team/compacted';
 const ROOM_IDLE_MS = 50;
 /** More than the appends after which an unloading room compacts. */
 const VISIT_TOKENS = 20;
-const VISITS = 8;
+const VISITS = 6;
 
 let clients: ClusterClients | undefined;
 
