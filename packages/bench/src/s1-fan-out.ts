@@ -25,6 +25,7 @@ export const s1FanOut: Scenario = {
     const sentAt: number[] = [];
     const latencies: number[] = [];
     const crossNodeLatencies: number[] = [];
+    const sameNodeLatencies: number[] = [];
     const connect = (baseUrl: string, doc: Y.Doc, onRemoteUpdate?: () => void): BenchClient =>
       new BenchClient({ baseUrl, docName, wire, doc, ...(onRemoteUpdate ? { onRemoteUpdate } : {}) });
 
@@ -43,7 +44,7 @@ export const s1FanOut: Scenario = {
           for (let clock = seen[index]! + 1; clock <= state; clock += 1) {
             const latency = now - sentAt[clock - 1]!;
             latencies.push(latency);
-            if (node !== 0) crossNodeLatencies.push(latency);
+            (node === 0 ? sameNodeLatencies : crossNodeLatencies).push(latency);
           }
           seen[index] = Math.max(seen[index]!, state);
         }),
@@ -83,6 +84,8 @@ export const s1FanOut: Scenario = {
     const crossNode = sortNumbers(crossNodeLatencies);
     return {
       ...figures,
+      // Beside the cross-node figures: what the hop between nodes adds.
+      'same-node p50 latency (ms)': percentile(sortNumbers(sameNodeLatencies), 0.5),
       'cross-node p50 latency (ms)': percentile(crossNode, 0.5),
       'cross-node p99 latency (ms)': percentile(crossNode, 0.99),
       ...cpuPerDelivered(spent, latencies.length),
