@@ -97,7 +97,8 @@ describe.skipIf(!redisServer.ok)('two nodes on one store and Redis, in one proce
   it("delivers each node's edits to the other node's clients, on the streams", async () => {
     const backend = createMemoryBackend();
     const a = await startNode(backend, 'a', redis.url, 60_000);
-    const b = await startNode(backend, 'b', redis.url, 60_000);
+    // The check runs every poll interval while the streams work, and gives them one more interval.
+    const b = await startNode(backend, 'b', redis.url, 500);
     const docName = `doc-${randomUUID()}`;
     const onA = connectStockClient(a.server.url, docName);
     const onB = connectStockClient(b.server.url, docName);
@@ -119,7 +120,8 @@ describe.skipIf(!redisServer.ok)('two nodes on one store and Redis, in one proce
   it("relays each node's clients' awareness to the other node's clients", async () => {
     const backend = createMemoryBackend();
     const a = await startNode(backend, 'a', redis.url, 60_000);
-    const b = await startNode(backend, 'b', redis.url, 60_000);
+    // The check runs every poll interval while the streams work, and gives them one more interval.
+    const b = await startNode(backend, 'b', redis.url, 500);
     const docName = `doc-${randomUUID()}`;
     const onA = connectStockClient(a.server.url, docName);
     const onB = connectStockClient(b.server.url, docName);
@@ -160,7 +162,8 @@ describe.skipIf(!redisServer.ok)('two nodes on one store and Redis, in one proce
   it('quarantines a bad entry and recovers its document while another keeps flowing', async () => {
     const backend = createMemoryBackend();
     const a = await startNode(backend, 'a', redis.url, 60_000);
-    const b = await startNode(backend, 'b', redis.url, 60_000);
+    // The check runs every poll interval while the streams work, and gives them one more interval.
+    const b = await startNode(backend, 'b', redis.url, 500);
     const [poisoned, healthy] = [`doc-${randomUUID()}`, `doc-${randomUUID()}`];
     for (const docName of [poisoned, healthy]) {
       await open(a, docName);
@@ -217,7 +220,8 @@ describe.skipIf(!redisServer.ok)('two nodes on one store and Redis, in one proce
 
   it('finds entries the streams never carried (a FLUSHALL, a lost announcement) with the catch-up check', async () => {
     const backend = createMemoryBackend();
-    const b = await startNode(backend, 'b', redis.url, 60_000);
+    // The check runs every poll interval while the streams work, and gives them one more interval.
+    const b = await startNode(backend, 'b', redis.url, 500);
     // On the streams before the document opens, so that only the catch-up check can find the entry.
     await eventually(async () => (await metricValue(b, 'quire_cluster_redis_connected')) === 1);
     await new Promise((resolve) => setTimeout(resolve, 50));
@@ -231,6 +235,8 @@ describe.skipIf(!redisServer.ok)('two nodes on one store and Redis, in one proce
     await elsewhere.append(docName, Y.encodeStateAsUpdate(doc));
     await eventually(() => textOn(b, docName) === 'unannounced', 9_000);
     expect(await metricValue(b, 'quire_cluster_backfills_total', '{reason="catch-up"}')).toBeGreaterThanOrEqual(1);
+    // The streams still deliver: the check found it, not a fall back to polling.
+    expect(await metricValue(b, 'quire_cluster_polling_fallbacks_total')).toBe(0);
   });
 
   it('works without Redis, by polling storage only', async () => {
