@@ -67,6 +67,7 @@ export const s2Throughput: Scenario = {
     const cpu = startCpuMeter(harness);
     const rss = new PeakRssMonitor(harness.servers.map((server) => server.pid));
     const start = performance.now();
+    const generatorBefore = process.cpuUsage();
     writing = true;
     for (const group of groups) write(group);
     await new Promise((resolve) => setTimeout(resolve, durationMs));
@@ -80,6 +81,7 @@ export const s2Throughput: Scenario = {
       20,
     );
     const elapsedMs = performance.now() - start;
+    const generator = process.cpuUsage(generatorBefore);
     const spent = cpu();
     const peakRss = rss.stop();
     let framesIn = 0;
@@ -97,6 +99,13 @@ export const s2Throughput: Scenario = {
       'frames received per delivered update': framesIn / delivered,
     };
     if (harness.target.nodes === undefined) return figures;
-    return { ...figures, ...cpuPerDelivered(spent, delivered) };
+    // How busy the shared cores were: the nodes, their services and the load generator.
+    const coreShare = (cpuMs: number): number => (100 * cpuMs) / elapsedMs;
+    return {
+      ...figures,
+      ...cpuPerDelivered(spent, delivered),
+      'nodes, Redis and PostgreSQL CPU (% of a core)': coreShare(spent.servers + spent.redis + spent.postgres),
+      'load generator CPU (% of a core)': coreShare((generator.user + generator.system) / 1000),
+    };
   },
 };
