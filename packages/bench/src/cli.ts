@@ -20,8 +20,8 @@ const USAGE = `Usage: pnpm bench [--full] [--cluster] [--scenarios S1,S2,…] [-
   --cluster       Quire and Hocuspocus + Redis on 1, 2 and 3 nodes sharing PostgreSQL
                   (DATABASE_URL, default postgres://postgres@127.0.0.1:5432/postgres, where
                   each run creates and drops a database of its own) and a redis-server each
-                  run starts on a free port; scenarios S1, S2, S4 unless --scenarios
-  --scenarios     subset of S1–S6
+                  run starts on a free port; scenarios S1, S2, S4, S7 unless --scenarios
+  --scenarios     subset of S1–S6, and S7 (S2 with a node per document) on cluster targets
   --targets       subset of ${TARGETS.map((target) => target.id).join(', ')}
                   or of the cluster targets ${CLUSTER_TARGETS.map((target) => target.id).join(', ')}
   --json FILE     also write the raw figures of every run
@@ -48,7 +48,7 @@ if (values.help) {
 const list = (text: string | undefined): string[] | undefined => text?.split(',').map((item) => item.trim());
 const targets = (list(values.targets) ?? (values.cluster ? CLUSTER_TARGETS.map((target) => target.id) : undefined)) as TargetId[] | undefined;
 // The scenarios that measure what more nodes change; the rest need one server.
-const CLUSTER_SCENARIOS: ScenarioId[] = ['S1', 'S2', 'S4'];
+const CLUSTER_SCENARIOS: ScenarioId[] = ['S1', 'S2', 'S4', 'S7'];
 const scenarios = (list(values.scenarios)?.map((item) => item.toUpperCase()) ?? (values.cluster ? CLUSTER_SCENARIOS : undefined)) as ScenarioId[] | undefined;
 const log = (line: string): void => {
   process.stderr.write(`${line}\n`);

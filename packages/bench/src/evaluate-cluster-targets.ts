@@ -40,6 +40,18 @@ export function evaluateClusterTargets(result: BenchmarkResult): TargetVerdict[]
     const quire = value(scenario, `quire-cluster-${nodes}`, metric);
     verdicts.push({ scenario, goal, detail: `Quire ${formatNumber(quire)}`, met: Number.isFinite(quire) ? ok(quire) : undefined });
   };
+  const scaleOutGoal = (scenario: ScenarioId, placement: string): void => {
+    const metric = 'delivered updates/s';
+    const one = value(scenario, 'quire-cluster-1', metric);
+    const three = value(scenario, 'quire-cluster-3', metric);
+    const ratio = three / one;
+    const goal = `delivered updates/s on 3 nodes ≥ ${SCALE_OUT_GOAL} × 1 node, ${placement} (the load generator shares the machine's cores)`;
+    verdicts.push(
+      Number.isFinite(ratio)
+        ? { scenario, goal, detail: `Quire ${formatNumber(three)} vs ${formatNumber(one)}: ${formatNumber(ratio)}×`, met: ratio >= SCALE_OUT_GOAL }
+        : { scenario, goal, detail: 'not measured', met: undefined },
+    );
+  };
 
   for (const nodes of counts) {
     const on = `on ${nodes} node${nodes === 1 ? '' : 's'}`;
@@ -54,16 +66,8 @@ export function evaluateClusterTargets(result: BenchmarkResult): TargetVerdict[]
     quireGoal('S4', nodes, `every acknowledged update after restarting ${nodes === 1 ? 'the node' : nodes === 2 ? 'both nodes' : `all ${nodes} nodes`}`, 'document complete after restart (%)', (quire) => quire === 100);
   }
   if (counts.includes(1) && counts.includes(3)) {
-    const metric = 'delivered updates/s';
-    const one = value('S2', 'quire-cluster-1', metric);
-    const three = value('S2', 'quire-cluster-3', metric);
-    const ratio = three / one;
-    const goal = `delivered updates/s on 3 nodes ≥ ${SCALE_OUT_GOAL} × 1 node (the load generator shares the machine's cores)`;
-    verdicts.push(
-      Number.isFinite(ratio)
-        ? { scenario: 'S2', goal, detail: `Quire ${formatNumber(three)} vs ${formatNumber(one)}: ${formatNumber(ratio)}×`, met: ratio >= SCALE_OUT_GOAL }
-        : { scenario: 'S2', goal, detail: 'not measured', met: undefined },
-    );
+    scaleOutGoal('S2', 'every document on every node');
+    scaleOutGoal('S7', 'each document on one node');
   }
   return verdicts;
 }

@@ -3,7 +3,8 @@ import { BenchClient } from './bench-client.ts';
 import { closeClients, joinClients } from './join-clients.ts';
 import { cpuPerDelivered, startCpuMeter } from './cpu-meter.ts';
 import { PeakRssMonitor } from './process-sampler.ts';
-import { waitUntil, type Figures, type Scenario } from './scenario.ts';
+import { waitUntil, type Figures, type Scenario, type ScenarioId } from './scenario.ts';
+import type { Target } from './targets.ts';
 
 interface Writer {
   readonly doc: Y.Doc;
@@ -11,16 +12,18 @@ interface Writer {
   sent: number;
 }
 
+/** The node (index into the harness's base URLs) of client `member` of document `document`. */
+type Placement = (document: number, member: number, nodes: number) => number;
+
 /**
  * Every client of every document writes, each keeping at most `inFlight`
  * inserts that some other replica of its document has not received yet.
- * On a cluster client m of document d is on node (d + m) mod n: every
- * document spans the nodes, and the documents' clients spread evenly.
+ * `placement` puts the clients on a cluster's nodes.
  */
-export const s2Throughput: Scenario = {
-  id: 'S2',
-  title: 'throughput',
-  appliesTo: () => true,
+const throughput = (id: ScenarioId, title: string, appliesTo: (target: Target) => boolean, placement: Placement): Scenario => ({
+  id,
+  title,
+  appliesTo,
   async run(harness, scale) {
     const { documents, clientsPerDocument, inFlight, durationMs } = scale.s2;
     const wire = harness.createWire();
@@ -53,7 +56,7 @@ export const s2Throughput: Scenario = {
         group.push({ doc, text: doc.getText('text'), sent: 0 });
         clients.push(
           new BenchClient({
-            baseUrl: harness.baseUrls[(index + member) % harness.baseUrls.length]!,
+            baseUrl: harness.baseUrls[placement(index, member, harness.baseUrls.length)]!,
             docName: `s2-document-${index}`,
             wire,
             doc,
@@ -108,4 +111,22 @@ export const s2Throughput: Scenario = {
       'load generator CPU (% of a core)': coreShare((generator.user + generator.system) / 1000),
     };
   },
-};
+});
+
+/**
+ * Client m of document d on node (d + m) mod n: every document spans the
+ * nodes, so every update crosses between nodes.
+ */
+export const s2Throughput = throughput('S2', 'throughput', () => true, (document, member, nodes) => (document + member) % nodes);
+
+/**
+ * S2 with every client of document d on node d mod n, where a load balancer
+ * routing by document puts them: updates stay on their node. Clusters only
+ * (on one server it is S2).
+ */
+export const s7ThroughputByDocument = throughput(
+  'S7',
+  'throughput, a node per document',
+  (target) => target.nodes !== undefined,
+  (document, _member, nodes) => document % nodes,
+);

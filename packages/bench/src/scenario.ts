@@ -37,7 +37,7 @@ export interface ScenarioScale {
   readonly s6: { readonly documentBytes: number; readonly joiners: number };
 }
 
-export type ScenarioId = 'S1' | 'S2' | 'S3' | 'S4' | 'S5' | 'S6';
+export type ScenarioId = 'S1' | 'S2' | 'S3' | 'S4' | 'S5' | 'S6' | 'S7';
 
 export interface Scenario {
   readonly id: ScenarioId;
