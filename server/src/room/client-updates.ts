@@ -63,9 +63,11 @@ export class ClientUpdates {
       case 'resync':
         // Not applied: Yjs would park it as pending without bound. The client
         // answers this step 1 with a step 2 holding exactly what is missing;
-        // acknowledgements wait until then.
-        connection.clockGaps += 1;
+        // acknowledgements wait until then. Among held messages (bounded by
+        // the inbox) the step 1 sent at the start already asked.
         connection.awaitingResync = true;
+        if (connection.replayingHeld) return;
+        connection.clockGaps += 1;
         connection.send(this.changes.syncStep1());
         return;
       case 'read-only':

@@ -73,6 +73,13 @@ export class Connection {
    */
   awaitingResync = false;
   /**
+   * The room is handing over the messages held while it loaded: the client
+   * sent them before it could see the document's state, so a clock gap in
+   * them is expected (its edits the server lost, e.g. to a failed write) and
+   * is not counted; the sync step 1 sent at the start asks for what is missing.
+   */
+  replayingHeld = false;
+  /**
    * The sequence number of the first write refused on a read-only
    * connection. Acknowledgements are cumulative, so none may reach it: the
    * client keeps that change as unsaved.

@@ -1,6 +1,6 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import * as Y from 'yjs';
-import { CLOSE_POLICY_VIOLATION, encodeAwareness, encodeSyncStep1, encodeSyncStep2, encodeSyncUpdate } from '@quire/protocol';
+import { CLOSE_POLICY_VIOLATION, decodeMessage, encodeAwareness, encodeSyncStep1, encodeSyncStep2, encodeSyncUpdate } from '@quire/protocol';
 import { createSilentLogger } from '../logger.ts';
 import { roomLimitsOf, SYNC_SERVER_DEFAULTS } from '../server-options.ts';
 import { ClientReplica, HeldStore, fakeConnection, turns, type FakeSocket } from '../../test/helpers/room-kit.ts';
@@ -54,6 +54,34 @@ describe('the inbox', () => {
     // The last write wins only if the held updates were applied in order.
     expect(stepTwoText(socket).getMap('m').get('counter')).toBe(19);
     expect(connection.pendingMessages).toHaveLength(0);
+  });
+
+  it('counts no clock gap in what was held while the document loaded: the client resyncs instead of a 1008', async () => {
+    // A client whose first ten edits the server lost (a write that failed)
+    // keeps typing while its room reloads: each held edit lacks history.
+    const held = new HeldStore();
+    held.holdLoads();
+    const room = openRoom(held);
+    const { connection, socket } = fakeConnection();
+    room.addConnection(connection);
+    const edits = counterEdits(20);
+    const client = new Y.Doc();
+    for (const message of edits.slice(10)) room.receive(connection, message);
+    expect(edits.slice(10).length).toBeGreaterThan(roomLimitsOf(SYNC_SERVER_DEFAULTS).maxClockGaps);
+
+    held.releaseLoads();
+    await room.loaded;
+    expect(socket.closedWith).toBeUndefined();
+    // Only the handshake's step 1, not one per gap.
+    expect(socket.of('sync-step-1')).toHaveLength(1);
+    // The client answers with everything the server lacks.
+    for (const message of edits) {
+      const decoded = decodeMessage(message);
+      if (decoded.ok && decoded.message.type === 'sync-update') Y.applyUpdate(client, decoded.message.update);
+    }
+    room.receive(connection, encodeSyncStep2(Y.encodeStateAsUpdate(client, Y.encodeStateVector(room.integrateQueuedChanges()))));
+    expect(room.integrateQueuedChanges().getMap('m').get('counter')).toBe(19);
+    expect(socket.closedWith).toBeUndefined();
   });
 
   it('holds what arrives before authorization and hands it over once the connection joins', async () => {

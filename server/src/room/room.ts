@@ -233,7 +233,12 @@ export class Room {
   private start(connection: Connection): void {
     connection.send(this.parts.changes.syncStep1());
     this.parts.awareness.greet(connection);
-    for (const bytes of connection.takeHeldMessages()) this.receive(connection, bytes);
+    connection.replayingHeld = true;
+    try {
+      for (const bytes of connection.takeHeldMessages()) this.receive(connection, bytes);
+    } finally {
+      connection.replayingHeld = false;
+    }
   }
 
   private handleMessage(connection: Connection, message: Message): void {
