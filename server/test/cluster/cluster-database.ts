@@ -1,12 +1,10 @@
-import { execFile } from 'node:child_process';
-import { promisify } from 'node:util';
+import pg from 'pg';
 import * as Y from 'yjs';
 
 /**
  * A document's stored log as PostgreSQL holds it: the checkpoint row of
- * quire_documents and the quire_updates rows after it. Read with psql (the
- * client that comes with PostgreSQL), so that the test reads the tables
- * without the server's code in between.
+ * quire_documents and the quire_updates rows after it, read with a plain
+ * connection of the test's own, so that no server code stands in between.
  */
 
 export interface StoredLog {
@@ -16,38 +14,42 @@ export interface StoredLog {
   readonly entries: ReadonlyArray<{ readonly seq: number; readonly update: Uint8Array }>;
 }
 
-const run = promisify(execFile);
-
-function literal(text: string): string {
-  return `'${text.replaceAll("'", "''")}'`;
+interface DocumentRow {
+  readonly checkpoint_seq: string;
+  readonly next_seq: string;
+  readonly checkpoint: Buffer | null;
 }
 
-/** Rows of one query, columns split on tabs. */
-async function query(databaseUrl: string, sql: string): Promise<string[][]> {
-  const { stdout } = await run('psql', [databaseUrl, '--no-psqlrc', '--tuples-only', '--no-align', '--field-separator', '\t', '--set', 'ON_ERROR_STOP=1', '--command', sql], {
-    maxBuffer: 256 * 1024 * 1024,
-  });
-  return stdout
-    .split('\n')
-    .filter((line) => line !== '')
-    .map((line) => line.split('\t'));
+interface UpdateRow {
+  readonly seq: string;
+  readonly update: Buffer;
 }
 
-const bytes = (hex: string): Uint8Array => new Uint8Array(Buffer.from(hex, 'hex'));
+/** The two reads in one transaction, so the checkpoint and the rows are one snapshot. */
+async function readSnapshot(databaseUrl: string, docName: string): Promise<{ document: DocumentRow | undefined; rows: UpdateRow[] }> {
+  const client = new pg.Client({ connectionString: databaseUrl });
+  await client.connect();
+  try {
+    await client.query('BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY');
+    const documents = await client.query<DocumentRow>('SELECT checkpoint_seq, next_seq, checkpoint FROM quire_documents WHERE name = $1', [docName]);
+    const updates = await client.query<UpdateRow>('SELECT seq, update FROM quire_updates WHERE doc = $1 ORDER BY seq', [docName]);
+    await client.query('COMMIT');
+    return { document: documents.rows[0], rows: updates.rows };
+  } finally {
+    await client.end();
+  }
+}
+
+const bytes = (buffer: Buffer): Uint8Array => new Uint8Array(buffer.buffer, buffer.byteOffset, buffer.byteLength);
 
 export async function readStoredLog(databaseUrl: string, docName: string): Promise<StoredLog | undefined> {
-  const [document] = await query(
-    databaseUrl,
-    `SELECT checkpoint_seq, next_seq, coalesce(encode(checkpoint, 'hex'), '-') FROM quire_documents WHERE name = ${literal(docName)}`,
-  );
+  const { document, rows } = await readSnapshot(databaseUrl, docName);
   if (document === undefined) return undefined;
-  const [checkpointSeq, nextSeq, checkpoint] = document as [string, string, string];
-  const rows = await query(databaseUrl, `SELECT seq, encode(update, 'hex') FROM quire_updates WHERE doc = ${literal(docName)} ORDER BY seq`);
   return {
-    checkpoint: checkpoint === '-' ? undefined : bytes(checkpoint),
-    checkpointSeq: Number(checkpointSeq),
-    nextSeq: Number(nextSeq),
-    entries: rows.map(([seq, update]) => ({ seq: Number(seq), update: bytes(update!) })),
+    checkpoint: document.checkpoint === null ? undefined : bytes(document.checkpoint),
+    checkpointSeq: Number(document.checkpoint_seq),
+    nextSeq: Number(document.next_seq),
+    entries: rows.map((row) => ({ seq: Number(row.seq), update: bytes(row.update) })),
   };
 }
 

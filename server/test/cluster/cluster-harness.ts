@@ -1,11 +1,9 @@
-import { spawnSync } from 'node:child_process';
 import {
   createTempDir,
   createTestDatabase,
   needPostgres,
   needRedisServer,
   removeTempDirs,
-  servicesRequired,
   startRedisServer,
   startServerProcess,
   startTcpProxy,
@@ -32,14 +30,7 @@ import { ServiceLink } from './service-link.ts';
  */
 export async function clusterServicesAvailable(): Promise<boolean> {
   const [postgres, redisServer] = await Promise.all([needPostgres(), needRedisServer()]);
-  if (!postgres.ok || !redisServer.ok) return false;
-  // The tests read the stored log with psql, PostgreSQL's own client.
-  const psql = spawnSync('psql', ['--version'], { stdio: 'ignore' });
-  if (psql.error === undefined && psql.status === 0) return true;
-  const reason = `psql cannot be run: ${psql.error?.message ?? `exit ${psql.status}`}`;
-  if (servicesRequired()) throw new Error(`QUIRE_REQUIRE_SERVICES=1 but ${reason}`);
-  process.stderr.write(`skipping the cluster tests: ${reason}\n`);
-  return false;
+  return postgres.ok && redisServer.ok;
 }
 
 export interface ClusterOptions {
