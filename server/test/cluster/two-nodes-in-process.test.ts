@@ -97,8 +97,7 @@ describe.skipIf(!redisServer.ok)('two nodes on one store and Redis, in one proce
   it("delivers each node's edits to the other node's clients, on the streams", async () => {
     const backend = createMemoryBackend();
     const a = await startNode(backend, 'a', redis.url, 60_000);
-    // The check runs every poll interval while the streams work, and gives them one more interval.
-    const b = await startNode(backend, 'b', redis.url, 500);
+    const b = await startNode(backend, 'b', redis.url, 60_000);
     const docName = `doc-${randomUUID()}`;
     const onA = connectStockClient(a.server.url, docName);
     const onB = connectStockClient(b.server.url, docName);
@@ -120,8 +119,7 @@ describe.skipIf(!redisServer.ok)('two nodes on one store and Redis, in one proce
   it("relays each node's clients' awareness to the other node's clients", async () => {
     const backend = createMemoryBackend();
     const a = await startNode(backend, 'a', redis.url, 60_000);
-    // The check runs every poll interval while the streams work, and gives them one more interval.
-    const b = await startNode(backend, 'b', redis.url, 500);
+    const b = await startNode(backend, 'b', redis.url, 60_000);
     const docName = `doc-${randomUUID()}`;
     const onA = connectStockClient(a.server.url, docName);
     const onB = connectStockClient(b.server.url, docName);
@@ -162,8 +160,7 @@ describe.skipIf(!redisServer.ok)('two nodes on one store and Redis, in one proce
   it('quarantines a bad entry and recovers its document while another keeps flowing', async () => {
     const backend = createMemoryBackend();
     const a = await startNode(backend, 'a', redis.url, 60_000);
-    // The check runs every poll interval while the streams work, and gives them one more interval.
-    const b = await startNode(backend, 'b', redis.url, 500);
+    const b = await startNode(backend, 'b', redis.url, 60_000);
     const [poisoned, healthy] = [`doc-${randomUUID()}`, `doc-${randomUUID()}`];
     for (const docName of [poisoned, healthy]) {
       await open(a, docName);
