@@ -3,7 +3,7 @@
 // from the tarballs into a fresh project outside the workspace, and used
 // there the way the READMEs say — `npx quire-server`, a Node provider, an
 // embedded server, a Vite app with createEditor and a React app with
-// @quire/editor/react in Chromium. Needs `pnpm build` first (the
+// @quire/editor/react in Chromium, two embedded nodes on PostgreSQL. Needs `pnpm build` first (the
 // `test:packages` script runs it) and the npm registry.
 import { existsSync } from 'node:fs';
 import { cp, mkdir, mkdtemp, readdir, readFile, rm } from 'node:fs/promises';
@@ -12,6 +12,7 @@ import { join, relative } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { chromium, type Browser, type Page } from 'playwright-core';
+import { createTestDatabase, needPostgres } from '@quire/test-utils';
 import { consumerEnv, killChildren, lastJsonLine, run, startCliServer, type CliServer, type RunOptions } from './helpers/child-processes.ts';
 import {
   missingBuildOutputs,
@@ -24,6 +25,8 @@ import {
 } from './helpers/workspace.ts';
 
 const FIXTURES = fileURLToPath(new URL('../fixtures/', import.meta.url));
+// The embedded nodes need PostgreSQL: skipped with the reason without it, failed under QUIRE_REQUIRE_SERVICES=1.
+const postgres = await needPostgres();
 
 /** What must be published; a new publishable package is added here on purpose, not by accident. */
 const EXPECTED_PACKAGES = [
@@ -287,6 +290,21 @@ describe('the packed packages, installed with npm outside the workspace', { time
     expect(result.written.unsavedAtEnd).toBe(0);
     expect(result.connectionsAfterClose).toBe(0);
     expect(result.content).toBe('Stored by an embedded server');
+  });
+
+  it.runIf(postgres.ok)('embeds two nodes on one PostgreSQL database: createPostgresStore and cluster, one node reads what the other saved', async () => {
+    const database = await createTestDatabase();
+    try {
+      const result = (await runScript('embedded-nodes', [database.url])) as {
+        written: { unsavedAfterEdit: number; unsavedAtEnd: number };
+        content: string;
+      };
+      expect(result.written.unsavedAfterEdit).toBeGreaterThan(0);
+      expect(result.written.unsavedAtEnd).toBe(0);
+      expect(result.content).toBe('Written on one node, read on another');
+    } finally {
+      await database.drop();
+    }
   });
 
   it("counts copies of yjs by a marker that occurs once in each of Yjs's builds (ESM and CommonJS)", async () => {
