@@ -80,21 +80,27 @@ async function startNodes(target: Target, ports: readonly number[], dataDir: str
   return servers;
 }
 
-// The cluster services of the run in progress, for abortBenchmark.
+// The cluster services and data directories of the run in progress, for abortBenchmark.
 const activeServices = new Set<ClusterServices>();
+const activeDataDirs = new Set<string>();
 
 /**
- * Kills the servers still running and stops the cluster services (dropping
- * their databases): for an interrupted run, which never reaches its cleanup.
+ * Kills the servers still running, stops the cluster services (dropping
+ * their databases) and removes the data directories: for an interrupted
+ * run, which never reaches its cleanup.
  */
 export async function abortBenchmark(): Promise<void> {
   await killServerProcesses();
-  await Promise.allSettled([...activeServices].map((services) => services.stop()));
+  await Promise.allSettled([
+    ...[...activeServices].map((services) => services.stop()),
+    ...[...activeDataDirs].map((dataDir) => rm(dataDir, { recursive: true, force: true })),
+  ]);
 }
 
 async function runOnce(target: Target, scenarioId: ScenarioId, scale: ScenarioScale): Promise<Figures> {
   const scenario = SCENARIOS.find((candidate) => candidate.id === scenarioId)!;
   const dataDir = await mkdtemp(join(tmpdir(), `quire-bench-${target.id}-`));
+  activeDataDirs.add(dataDir);
   let services: ClusterServices | undefined;
   let servers: ChildServer[] = [];
   try {
@@ -132,6 +138,7 @@ async function runOnce(target: Target, scenarioId: ScenarioId, scale: ScenarioSc
       await services.stop();
     }
     await rm(dataDir, { recursive: true, force: true });
+    activeDataDirs.delete(dataDir);
   }
 }
 
