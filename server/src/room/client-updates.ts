@@ -63,11 +63,16 @@ export class ClientUpdates {
       case 'resync':
         // Not applied: Yjs would park it as pending without bound. The client
         // answers this step 1 with a step 2 holding exactly what is missing;
-        // acknowledgements wait until then. Among held messages (bounded by
-        // the inbox) the step 1 sent at the start already asked.
-        connection.awaitingResync = true;
-        if (connection.replayingHeld) return;
+        // acknowledgements wait until then. Among the messages held while the
+        // document loaded (bounded by the inbox), gaps are expected and not
+        // counted, and one step 1 asks for all of them.
+        if (connection.replayingHeld) {
+          if (!connection.awaitingResync) connection.send(this.changes.syncStep1());
+          connection.awaitingResync = true;
+          return;
+        }
         connection.clockGaps += 1;
+        connection.awaitingResync = true;
         connection.send(this.changes.syncStep1());
         return;
       case 'read-only':

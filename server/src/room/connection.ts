@@ -76,7 +76,7 @@ export class Connection {
    * The room is handing over the messages held while it loaded: the client
    * sent them before it could see the document's state, so a clock gap in
    * them is expected (its edits the server lost, e.g. to a failed write) and
-   * is not counted; the sync step 1 sent at the start asks for what is missing.
+   * is not counted, and one sync step 1 asks for all that is missing.
    */
   replayingHeld = false;
   /**
