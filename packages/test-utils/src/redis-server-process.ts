@@ -23,16 +23,23 @@ export interface RedisServerProcess {
 const START_TIMEOUT_MS = 10_000;
 const OUTPUT_TAIL_CHARS = 4_000;
 
-const live = new Set<ChildProcess>();
-let exitHookInstalled = false;
+// One set per process, not per module instance: a test runner that loads
+// this module afresh for every test file in the same process must not add
+// an exit listener each time.
+const LIVE_KEY = Symbol.for('quire.test-utils.live-redis-servers');
+const processWithServers = process as NodeJS.Process & { [LIVE_KEY]?: Set<ChildProcess> };
 
 // A test that forgot stop() must not leave a server behind when its process ends.
-function killLeftOnExit(): void {
-  if (exitHookInstalled) return;
-  exitHookInstalled = true;
-  process.once('exit', () => {
-    for (const child of live) child.kill('SIGKILL');
-  });
+function liveServers(): Set<ChildProcess> {
+  let servers = processWithServers[LIVE_KEY];
+  if (servers === undefined) {
+    const created = new Set<ChildProcess>();
+    servers = processWithServers[LIVE_KEY] = created;
+    process.once('exit', () => {
+      for (const child of created) child.kill('SIGKILL');
+    });
+  }
+  return servers;
 }
 
 /** Sends one inline command and resolves with the first reply line, or rejects. */
@@ -80,7 +87,7 @@ async function waitUntilReady(port: number, child: ChildProcess, output: () => s
 async function spawnRedis(port: number, dir: string): Promise<ChildProcess> {
   const args = ['--port', String(port), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no', '--dir', dir];
   const child = spawn('redis-server', args, { stdio: ['ignore', 'pipe', 'pipe'] });
-  killLeftOnExit();
+  const live = liveServers();
   live.add(child);
   child.once('exit', () => live.delete(child));
   let output = '';
