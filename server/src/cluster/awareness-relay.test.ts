@@ -135,16 +135,22 @@ afterAll(async () => {
   admin?.disconnect();
 });
 
+/** Nodes `a` and `b`, each with a room joined to one new document, both subscribed. */
+async function twoNodesOnOneDocument() {
+  const docName = newDocName();
+  const a = startNode('a');
+  const b = startNode('b');
+  const roomA = openRoom();
+  const roomB = openRoom();
+  const memberA = a.relay.join(docName, roomA);
+  const memberB = b.relay.join(docName, roomB);
+  await subscribed(docName, 2);
+  return { docName, a, b, roomA, roomB, memberA, memberB };
+}
+
 describe.skipIf(!redis.ok)('awareness relay on a shared Redis', () => {
   it('carries one node’s clients to another, and never back to their own node', async () => {
-    const docName = newDocName();
-    const a = startNode('a');
-    const b = startNode('b');
-    const roomA = openRoom();
-    const roomB = openRoom();
-    const memberA = a.relay.join(docName, roomA);
-    b.relay.join(docName, roomB);
-    await subscribed(docName, 2);
+    const { a, b, roomA, roomB, memberA } = await twoNodesOnOneDocument();
 
     memberA.publish(roomA.setLocal(7, { user: 'Ada', caret: 3 }));
     await vi.waitFor(() => expect(roomB.awareness.getStates().get(7)).toEqual({ user: 'Ada', caret: 3 }));
@@ -177,14 +183,7 @@ describe.skipIf(!redis.ok)('awareness relay on a shared Redis', () => {
   });
 
   it('counts and ignores malformed messages, and keeps relaying', async () => {
-    const docName = newDocName();
-    const a = startNode('a');
-    const b = startNode('b');
-    const roomA = openRoom();
-    const roomB = openRoom();
-    const memberA = a.relay.join(docName, roomA);
-    b.relay.join(docName, roomB);
-    await subscribed(docName, 2);
+    const { docName, b, roomA, roomB, memberA } = await twoNodesOnOneDocument();
     const channel = awarenessChannel(KEY_PREFIX, docName);
 
     await adminClient().publish(channel, Buffer.from([0xff, 0xff, 0xff]));
@@ -200,14 +199,7 @@ describe.skipIf(!redis.ok)('awareness relay on a shared Redis', () => {
   });
 
   it('removes the clients of a node that left gracefully at once, and its heartbeat key', async () => {
-    const docName = newDocName();
-    const a = startNode('a');
-    const b = startNode('b');
-    const roomA = openRoom();
-    const roomB = openRoom();
-    a.relay.join(docName, roomA);
-    const memberB = b.relay.join(docName, roomB);
-    await subscribed(docName, 2);
+    const { a, b, roomA, roomB, memberB } = await twoNodesOnOneDocument();
     memberB.publish(roomB.setLocal(8, { user: 'Bea' }));
     await vi.waitFor(() => expect(roomA.awareness.getStates().has(8)).toBe(true));
     expect(await adminClient().exists(heartbeatKey(KEY_PREFIX, b.nodeId))).toBe(1);
