@@ -23,4 +23,17 @@ describe('reportingConnectivity', () => {
     await watched.close();
     expect(reports).toEqual([true, false]);
   });
+
+  it("returns the store's own promise, so appends of one batch still share it, and reports it once", async () => {
+    const reports: boolean[] = [];
+    const batch = Promise.resolve();
+    const store = { append: () => batch };
+    const watched = reportingConnectivity(store, (connected) => reports.push(connected));
+    const first = watched.append();
+    const second = watched.append();
+    expect(first).toBe(batch);
+    expect(second).toBe(batch);
+    await second;
+    expect(reports).toEqual([true]);
+  });
 });
